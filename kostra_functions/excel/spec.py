@@ -1,0 +1,180 @@
+"""The shape of one row in the table of Excel functions, and how a row is called.
+
+A row (:class:`ExcelFunction`) is data: the Excel name, the implementation (a plain Python function
+of already-converted arguments), Norwegian help for the function wizard, and one :class:`Arg` per
+argument saying how a cell value is converted (see :mod:`kostra_functions.excel.convert`). Every
+face (xlwings, xlwings Server, the ``formulas`` engine) is generated from these rows, so argument
+conversion, caching and error values happen here once:
+
+* :meth:`ExcelFunction.call` has Excel semantics: it never raises for bad input, it returns an
+  :class:`~kostra_functions.excel.convert.ExcelError` carrying the Norwegian reason;
+* :meth:`ExcelFunction.call_python` raises the library's :class:`~kostra_functions.errors.KostraError`.
+
+Identical scalar calls are answered from a bounded cache (:mod:`kostra_functions.excel.cache`),
+keyed on the converted arguments and on the version of the code lists and rule sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kostra_functions.errors import InvalidArgumentError, KostraError
+from kostra_functions.excel import convert
+from kostra_functions.excel.cache import ResultCache
+
+ArgType = Literal["code", "number", "int", "text", "bool", "date", "table", "numbers", "any"]
+ReturnKind = Literal["scalar", "array"]
+
+_EXCEL_TYPE_WORD = {
+    "code": "kode",
+    "number": "tall",
+    "int": "heltall",
+    "text": "tekst",
+    "bool": "SANN/USANN",
+    "date": "dato",
+    "table": "område",
+    "numbers": "område med tall",
+    "any": "verdi",
+}
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: its Norwegian name (as Excel shows it), how to convert it, and its help text."""
+
+    name: str
+    type: ArgType
+    help: str
+    optional: bool = False
+    default: Any = None
+    width: int = 3
+    repeating: bool = False
+
+    def convert(self, value: Any) -> Any:
+        """Convert one raw cell value; raises a KostraError naming this argument."""
+        t = self.type
+        if t == "any":
+            return value
+        if t == "table":
+            if convert.is_blank(value) and not isinstance(value, (list, tuple)):
+                if self.optional:
+                    return self.default
+                raise convert.MissingArgumentError(f"Argumentet «{self.name}» mangler.")
+            return convert.to_table(value, self.name)
+        if t == "numbers":
+            if self.optional and _blank_range(value):
+                return self.default
+            return convert.to_number_list(value, self.name)
+        if t == "code":
+            code = convert.to_code(value, self.name, width=self.width, optional=self.optional)
+            return self.default if code is None else code
+        if t == "number":
+            return convert.to_number(value, self.name, optional=self.optional, default=self.default)
+        if t == "int":
+            return convert.to_int(value, self.name, optional=self.optional, default=self.default)
+        if t == "text":
+            return convert.to_text(value, self.name, optional=self.optional, default=self.default)
+        if t == "bool":
+            return convert.to_bool(value, self.name, optional=self.optional, default=self.default)
+        if t == "date":
+            result = convert.to_date(value, self.name, optional=self.optional)
+            return self.default if result is None else result
+        raise AssertionError(f"unknown argument type {t!r}")
+
+    @property
+    def signature(self) -> str:
+        """``navn`` or ``[navn]`` as Excel's help shows optional arguments."""
+        text = f"{self.name}..." if self.repeating else self.name
+        return f"[{text}]" if self.optional else text
+
+    @property
+    def type_word(self) -> str:
+        return _EXCEL_TYPE_WORD[self.type]
+
+
+def _blank_range(value: Any) -> bool:
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        return all(convert.is_blank(v) for v in convert._iter_flat(value))
+    return convert.is_blank(value)
+
+
+@dataclass(frozen=True)
+class ExcelFunction:
+    """One row of the table: an Excel function, its implementation and its Norwegian help."""
+
+    name: str
+    impl: Callable[..., Any]
+    help: str
+    args: tuple[Arg, ...]
+    category: str
+    returns: ReturnKind = "scalar"
+    example: str = ""
+    cached: bool = True
+    _cache: ResultCache = field(default_factory=lambda: ResultCache(maxsize=4096), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name.startswith("KOSTRA_") or self.name != self.name.upper():
+            raise ValueError(f"Excel name must be KOSTRA_ in capitals: {self.name}")
+        seen_optional = False
+        for i, a in enumerate(self.args):
+            if a.repeating and i != len(self.args) - 1:
+                raise ValueError(f"{self.name}: only the last argument may repeat")
+            if seen_optional and not a.optional:
+                raise ValueError(f"{self.name}: required argument {a.name} after an optional one")
+            seen_optional = seen_optional or a.optional
+
+    @property
+    def signature(self) -> str:
+        """``KOSTRA_NAVN(funksjon; [år])`` as a Norwegian Excel shows it."""
+        return f"{self.name}({'; '.join(a.signature for a in self.args)})"
+
+    def convert_args(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Convert raw cell values to the implementation's arguments (missing trailing args are blank)."""
+        fixed = [a for a in self.args if not a.repeating]
+        repeating = self.args[-1] if self.args and self.args[-1].repeating else None
+        if len(raw) > len(fixed) and repeating is None:
+            raise InvalidArgumentError(
+                f"{self.name} tar høyst {len(fixed)} argumenter, men fikk {len(raw)}."
+            )
+        out = []
+        for i, arg in enumerate(fixed):
+            value = raw[i] if i < len(raw) else None
+            out.append(arg.convert(value))
+        if repeating is not None:
+            out.extend(repeating.convert(v) for v in raw[len(fixed):])
+        return tuple(out)
+
+    def call_python(self, *raw: Any) -> Any:
+        """Call with raw cell values; raises :class:`KostraError` for bad input (Python API)."""
+        args = self.convert_args(raw)
+        if not self.cached:
+            return self.impl(*args)
+        try:
+            key = (args, _data_version())
+            hash(key)
+        except TypeError:  # lists (ranges) are not hashable: tables are cached by their own layer
+            return self.impl(*args)
+        return self._cache.get_or_compute(key, lambda: self.impl(*args))
+
+    def call(self, *raw: Any) -> Any:
+        """Call with Excel semantics: a value, a table, or an :class:`ExcelError` with the reason."""
+        try:
+            return self.call_python(*raw)
+        except KostraError as exc:
+            return convert.error_from_exception(exc)
+
+    def explain(self, *raw: Any) -> str:
+        """The Norwegian reason a call fails, or an empty string when it succeeds (``KOSTRA_FEIL``)."""
+        try:
+            self.call_python(*raw)
+        except KostraError as exc:
+            return str(exc)
+        return ""
+
+
+def _data_version() -> str:
+    from kostra_functions.versioning import data_version
+
+    return data_version()

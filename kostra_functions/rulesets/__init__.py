@@ -1,0 +1,129 @@
+"""Rule sets: one TOML file per municipality or regulation, every value with its source.
+
+A rule set is found by name (a file ``<name>.toml`` in this folder) or by path (a controller's own
+file). ``arver = "other"`` in ``[regelsett]`` inherits another rule set: tables are merged key by
+key, the inheriting file wins, and arrays of tables (such as ``[[funksjonsomrader]]``) are replaced
+whole. Loaded rule sets are cached per file and modification time.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kostra_functions.errors import RuleSetError
+
+RULESET_DIR = Path(__file__).parent
+DEFAULT_RULESET = "oslo_bydel"
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A loaded rule set: its name, the files it was read from, and the merged values."""
+
+    name: str
+    files: tuple[Path, ...]
+    data: dict[str, Any]
+
+    def get(self, path: str, default: Any = ...) -> Any:
+        """The value at a dotted path (``"kontostreng.art.siffer"``); a missing value is a RuleSetError."""
+        node: Any = self.data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is not ...:
+                    return default
+                raise RuleSetError(
+                    f"Regelsettet «{self.name}» mangler verdien «{path}» "
+                    f"(filer: {', '.join(f.name for f in self.files)})."
+                )
+            node = node[part]
+        return node
+
+    def source(self, path: str) -> str:
+        """The ``kilde`` given for the table at ``path`` (or the nearest table above it)."""
+        parts = path.split(".")
+        while parts:
+            node = self.get(".".join(parts), None)
+            if isinstance(node, dict) and "kilde" in node:
+                return str(node["kilde"])
+            parts.pop()
+        return str(self.data.get("regelsett", {}).get("kilde", ""))
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    text = str(name_or_path).strip()
+    if not text:
+        raise RuleSetError("Regelsettet er ikke oppgitt.")
+    candidate = Path(text)
+    if candidate.suffix.lower() == ".toml" or candidate.parent != Path("."):
+        if not candidate.is_file():
+            raise RuleSetError(f"Finner ikke regelsettfilen «{text}».")
+        return candidate.resolve()
+    path = RULESET_DIR / f"{text}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in RULESET_DIR.glob("*.toml")))
+        raise RuleSetError(f"Ukjent regelsett «{text}». Kjente regelsett: {known}.")
+    return path
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=64)
+def _load_file(path: Path, mtime_ns: int) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleSetError(f"Regelsettfilen «{path.name}» har feil i TOML-formatet: {exc}.") from exc
+
+
+_LOADED: dict[tuple[str, tuple[tuple[Path, int], ...]], RuleSet] = {}
+
+
+def load_ruleset(name_or_path: str | Path = DEFAULT_RULESET) -> RuleSet:
+    """Load a rule set by name or path, following ``arver`` (inheritance) chains.
+
+    The same object is returned while none of the files in the chain has changed, so callers may
+    cache what they derive from it by identity.
+    """
+    chain = _chain(name_or_path)
+    key = (str(name_or_path), tuple((p, p.stat().st_mtime_ns) for p in chain))
+    cached = _LOADED.get(key)
+    if cached is None:
+        cached = _LOADED[key] = _build(chain)
+    return cached
+
+
+def _chain(name_or_path: str | Path) -> list[Path]:
+    chain: list[Path] = []
+    current: str | Path | None = name_or_path
+    while current:
+        path = _resolve(current)
+        if path in chain:
+            raise RuleSetError(f"Regelsettet «{path.stem}» arver fra seg selv (sirkulær «arver»).")
+        chain.append(path)
+        data = _load_file(path, path.stat().st_mtime_ns)
+        current = data.get("regelsett", {}).get("arver")
+        if current and Path(str(current)).suffix != ".toml" and path.parent != RULESET_DIR:
+            sibling = path.parent / f"{current}.toml"
+            current = sibling if sibling.is_file() else current
+    return chain
+
+
+def _build(chain: list[Path]) -> RuleSet:
+    merged: dict[str, Any] = {}
+    for path in reversed(chain):
+        merged = _merge(merged, _load_file(path, path.stat().st_mtime_ns))
+    name = str(merged.get("regelsett", {}).get("navn", chain[0].stem))
+    return RuleSet(name=name, files=tuple(chain), data=merged)
