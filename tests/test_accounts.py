@@ -14,8 +14,9 @@ SEED001 = "okonomireglement"
 
 
 def test_seed_examples_parse() -> None:
-    # Seed 001: "10100 Lønn i faste stillinger (Under Kostra-art 010)", "330 Kjøkken Sonjatun (3 for helse og
-    # omsorg)", "215 Skolefritidstilbud", "93159 Pårørendeskolen: 9 står for prosjekt, 3 for helse og omsorg".
+    # Seed 001: "10100 Lønn i faste stillinger (Under Kostra-art 010)",
+    # "330 Kjøkken Sonjatun (3 for helse og omsorg)", "215 Skolefritidstilbud",
+    # "93159 Pårørendeskolen: 9 står for prosjekt, 3 for helse og omsorg".
     a = accounts.parse("10100.330.215.93159", SEED001)
     assert a.art == "10100"
     assert a.kostra_art == "010"
@@ -28,15 +29,22 @@ def test_seed_examples_parse() -> None:
 
 
 def test_investment_example() -> None:
-    # Seed 001: "02000 Inventar og utstyr (Under Kostra-art 200)", "911 Halti II" (investment ansvar starts with 9).
+    # Seed 001: "02000 Inventar og utstyr (Under Kostra-art 200)", "911 Halti II"
+    # (investment ansvar starts with 9).
     a = accounts.parse("02000-911-215-12345", SEED001)
     assert (a.account_class, a.kostra_art, a.responsibility) == ("investering", "200", "911")
 
 
 @pytest.mark.parametrize(
     "text",
-    ["10100.330.215.93159", "10100-330-215-93159", "10100 330 215 93159", "10100/330/215/93159",
-     "1010033021593159", " 10100.330.215.93159 "],
+    [
+        "10100.330.215.93159",
+        "10100-330-215-93159",
+        "10100 330 215 93159",
+        "10100/330/215/93159",
+        "1010033021593159",
+        " 10100.330.215.93159 ",
+    ],
 )
 def test_written_forms(text: str) -> None:
     assert str(accounts.parse(text, SEED001)) == "10100.330.215.93159"
@@ -84,7 +92,9 @@ def test_oslo_earmarked_projects() -> None:
     assert accounts.parse("10100.330.253.39999").earmarked is True
     assert accounts.parse("10100.330.253.41001").earmarked is False
     assert accounts.parse("10100.330.253").earmarked is False
-    assert accounts.is_earmarked("20001") and not accounts.is_earmarked("") and not accounts.is_earmarked(None)
+    assert accounts.is_earmarked("20001")
+    assert not accounts.is_earmarked("")
+    assert not accounts.is_earmarked(None)
 
 
 def test_own_ruleset_file_inherits_and_overrides(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
         print(textwrap.indent(textwrap.fill(fn.help, 96), "    "))
         for arg in fn.args:
             label = f"{arg.signature} ({arg.type_word})"
-            print(textwrap.indent(textwrap.fill(f"{label}: {arg.help}", 96, subsequent_indent="  "), "      "))
+            text = textwrap.fill(f"{label}: {arg.help}", 96, subsequent_indent="  ")
+            print(textwrap.indent(text, "      "))
         if fn.example:
             print(f"    Eksempel: {fn.example}")
         print()
