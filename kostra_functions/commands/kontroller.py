@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 
 _KINDS = {
     "bilag": ("_bilag", "kontroller bilagsliste mot fullmaktsregisteret (attestasjon/anvisning)"),
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         kp.set_defaults(func=module.run)
 
 
-def _missing(kind: str):  # noqa: ANN202
+def _missing(kind: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         print(f"«kostra kontroller {kind}» er ikke tilgjengelig i denne versjonen.")
         return 2

@@ -269,7 +269,154 @@ _CODES: tuple[ExcelFunction, ...] = (
 
 # ---------------------------------------------------------------------------------------------
 # Deviation prognoses (issue: avviksprognoser) — rows are added here.
-_PROGNOSIS: tuple[ExcelFunction, ...] = ()
+# Library: kostra_functions.prognosis (methods) and kostra_functions.prognosis_table (a district).
+# Deviation = expected adjusted budget − expected annual accounts; + = mindreforbruk.
+
+_BASIS = "budsjett_hittil_eller_profil"
+
+
+def _prognosis_basis(value: Any, method: str, period: int) -> dict[str, Any]:
+    """The 5th argument of KOSTRA_AVVIK/KOSTRA_PROGNOSE as keyword arguments for the library.
+
+    periodisert: a number, the periodised budget to date; profil: a 12/13-cell range (monthly
+    amounts) or one number, the share of the year passed (0 < share ≤ 1); manuell: a number, the
+    projection; lineær: not used (checked when given, so a typing error still shows).
+    """
+    from kostra_functions import prognosis as pg
+    from kostra_functions.excel import convert
+
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        cells = [cell for row in convert.to_table(value, _BASIS) for cell in row]
+        if all(convert.is_blank(cell) for cell in cells):
+            return {}
+        if len(cells) > 1:
+            if method != pg.PROFILE:
+                raise InvalidArgumentError(
+                    f"Argumentet «{_BASIS}» er et område med {len(cells)} celler, men bare metoden "
+                    f"profil bruker et område (12 månedsbeløp); metoden er {method}."
+                )
+            return {"profile": convert.to_number_list(value, _BASIS)}
+    elif convert.is_blank(value):
+        return {}
+    number = convert.to_number(value, _BASIS)
+    if method == pg.PERIODISED:
+        return {"budget_ytd": number}
+    if method == pg.MANUAL:
+        return {"manual_projection": number}
+    if method == pg.PROFILE:
+        if not 0 < number <= 1:
+            from kostra_functions.errors import OutOfRangeError
+
+            raise OutOfRangeError(
+                f"Argumentet «{_BASIS}» er {number:g}; for metoden profil skal det være 12 månedsbeløp "
+                "(et område) eller andelen av året som er gått, et tall større enn 0 og høyst 1."
+            )
+        return {"share": number}
+    return {}  # lineær: checked above, not used
+
+
+def _prognosis_call(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
+                    basis: Any, measures: float | None, carried_forward: float | None,
+                    allocations: float | None, ruleset: str | None) -> Any:
+    from kostra_functions import prognosis as pg
+
+    period = pg.check_period(period)
+    method_ = pg.normalise_method(method, default=pg.default_method(ruleset))
+    return pg.prognosis(
+        adjusted_budget, actual_ytd, period, method=method_,
+        **_prognosis_basis(basis, method_, period),
+        measures=measures or 0.0, carried_forward=carried_forward or 0.0,
+        central_allocations=allocations or 0.0, carried_forward_from=pg.carried_forward_from(ruleset),
+    )
+
+
+def kostra_avvik(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
+                 basis: Any, measures: float | None, carried_forward: float | None,
+                 allocations: float | None, ruleset: str | None) -> float:
+    """Deviation prognosis (kroner): expected adjusted budget − expected accounts; + = mindreforbruk."""
+    return _prognosis_call(adjusted_budget, actual_ytd, period, method, basis, measures,
+                           carried_forward, allocations, ruleset).deviation
+
+
+def kostra_prognose(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
+                    basis: Any, measures: float | None, carried_forward: float | None,
+                    allocations: float | None, ruleset: str | None) -> float:
+    """Expected annual accounts (kroner, expenses +): projection − measures."""
+    return _prognosis_call(adjusted_budget, actual_ytd, period, method, basis, measures,
+                           carried_forward, allocations, ruleset).expected_accounts
+
+
+def kostra_avvik_forklaring(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
+                            basis: Any, measures: float | None, carried_forward: float | None,
+                            allocations: float | None, ruleset: str | None) -> str:
+    """The Norwegian explanation of every figure of the prognosis (for the written report)."""
+    return _prognosis_call(adjusted_budget, actual_ytd, period, method, basis, measures,
+                           carried_forward, allocations, ruleset).explanation
+
+
+_PROGNOSIS_ARGS: tuple[Arg, ...] = (
+    Arg("justert_budsjett", "number",
+        "Justert årsbudsjett for KOSTRA-funksjonen i kroner (utgift +, inntekt −)."),
+    Arg("regnskap_hittil", "number",
+        "Regnskap hittil i år t.o.m. perioden, i kroner (utgift +, inntekt −)."),
+    Arg("periode", "int",
+        "Siste lukkede periode: 1–12 er månedene, 13 er årsavslutningen, 0 = ingen måned lukket "
+        "(prognose = budsjett). Fra periode 12 er prognosen lik regnskap hittil."),
+    Arg("metode", "text",
+        "«lineær» (hittil × 12 / periode), «periodisert» (hittil + budsjett − budsjett hittil), "
+        "«profil» (hittil / andel etter en 12-månedersprofil) eller «manuell» (egen prognose). "
+        "Tom = regelsettets standard (periodisert).",
+        optional=True),
+    Arg(_BASIS, "any",
+        "Periodisert: budsjett hittil i år (periodisert budsjett t.o.m. perioden). Profil: 12 celler "
+        "med månedsbeløp (fjorårets regnskap eller budsjettets periodisering) eller andelen av året som "
+        "er gått (0–1). Manuell: din prognose for årsregnskapet. Lineær: brukes ikke.",
+        optional=True),
+    Arg("tiltak", "number",
+        "Besluttede tiltak: innsparing resten av året i kroner, positivt beløp. Tom = 0.",
+        optional=True),
+    Arg("fremført", "number",
+        "Forventet fremført resultat fra i fjor: + mindreforbruk, − merforbruk. Tas med fra februar "
+        "(regelsettets fremfort_fra_periode); i januar regnes det ikke med. Tom = 0.",
+        optional=True),
+    Arg("avsetninger", "number",
+        "Forventet tildeling fra sentrale avsetninger (kapittel 303, 305, 306, 307 og 308), kroner "
+        "(+ tildeling, − trekk). Tom = 0.",
+        optional=True),
+    ARG_RULESET,
+)
+
+_PROGNOSIS: tuple[ExcelFunction, ...] = (
+    ExcelFunction(
+        name="KOSTRA_AVVIK",
+        impl=kostra_avvik,
+        help="Avviksprognose for en KOSTRA-funksjon: forventet justert budsjett (med fremført resultat "
+        "og sentrale avsetninger) minus forventet årsregnskap (prognose minus tiltak). Positivt = "
+        "mindreforbruk, negativt = merforbruk. Avrundet til øre. Ugyldige argumenter gir #VERDI! "
+        "eller #NUM! med forklaring (se KOSTRA_FEIL).",
+        args=_PROGNOSIS_ARGS,
+        category="Avviksprognose",
+        example='=KOSTRA_AVVIK(1200000; 650000; 6; "lineær") → -100000',
+    ),
+    ExcelFunction(
+        name="KOSTRA_PROGNOSE",
+        impl=kostra_prognose,
+        help="Forventet årsregnskap for en KOSTRA-funksjon: prognose etter metoden minus besluttede "
+        "tiltak, i kroner (utgift +, inntekt −), avrundet til øre. Samme argumenter som KOSTRA_AVVIK.",
+        args=_PROGNOSIS_ARGS,
+        category="Avviksprognose",
+        example='=KOSTRA_PROGNOSE(1200000; 650000; 6; "periodisert"; 600000) → 1250000',
+    ),
+    ExcelFunction(
+        name="KOSTRA_AVVIK_FORKLARING",
+        impl=kostra_avvik_forklaring,
+        help="Forklaring i tekst av avviksprognosen: hvilke tall og hvilken metode, til den skriftlige "
+        "rapporten. Samme argumenter som KOSTRA_AVVIK.",
+        args=_PROGNOSIS_ARGS,
+        category="Avviksprognose",
+        example='=KOSTRA_AVVIK_FORKLARING(1200000; 650000; 6; "lineær") → "Lineær: 650 000 × 12 / 6 = …"',
+    ),
+)
 
 # ---------------------------------------------------------------------------------------------
 # Authority validations and year-end rules (issue: fullmakter) — rows are added here.
