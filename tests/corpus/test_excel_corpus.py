@@ -108,7 +108,12 @@ def _equivalents(arg: Arg, value: Any) -> list[tuple[str, Any]]:
 
 
 def _bad_values(arg: Arg) -> list[tuple[str, Any]]:
-    errors = [("#I/T", "#N/A"), ("#VERDI!", "#VALUE!"), ("#REF!", "#REF!"), ("#DIV/0!", ExcelError("#DIV/0!"))]
+    errors = [
+        ("#I/T", "#N/A"),
+        ("#VERDI!", "#VALUE!"),
+        ("#REF!", "#REF!"),
+        ("#DIV/0!", ExcelError("#DIV/0!")),
+    ]
     out: list[tuple[str, Any]] = [(f"feilverdi {n}", v) for n, v in errors]
     out.append(("område med 2 celler", [[1, 2]]))
     if not arg.optional:
@@ -147,7 +152,9 @@ def _cases() -> list[Any]:
     for fn in FUNCTIONS.values():
         base = baseline_args(fn)
         if base is None:
-            cases.append(pytest.param(fn.name, None, "mangler grunnlag", None, "baseline", id=f"{fn.name}-baseline"))
+            cases.append(
+                pytest.param(fn.name, None, "mangler grunnlag", None, "baseline", id=f"{fn.name}-baseline")
+            )
             continue
         for i, arg in enumerate(fn.args):
             if arg.repeating or arg.type == "any":
@@ -155,11 +162,17 @@ def _cases() -> list[Any]:
             value = base[i] if i < len(base) else None
             if value is not None:
                 for label, alt in _equivalents(arg, value):
-                    cases.append(pytest.param(fn.name, i, label, alt, "same", id=f"{fn.name}-{arg.name}-{label}"))
+                    cases.append(
+                        pytest.param(fn.name, i, label, alt, "same", id=f"{fn.name}-{arg.name}-{label}")
+                    )
             elif arg.optional:
-                cases.append(pytest.param(fn.name, i, "tom valgfri", "", "same", id=f"{fn.name}-{arg.name}-tom"))
+                cases.append(
+                    pytest.param(fn.name, i, "tom valgfri", "", "same", id=f"{fn.name}-{arg.name}-tom")
+                )
             for label, bad in _bad_values(arg):
-                cases.append(pytest.param(fn.name, i, label, bad, "error", id=f"{fn.name}-{arg.name}-{label}"))
+                cases.append(
+                    pytest.param(fn.name, i, label, bad, "error", id=f"{fn.name}-{arg.name}-{label}")
+                )
     return cases
 
 
@@ -195,5 +208,7 @@ def test_case(name: str, index: int | None, label: str, value: Any, expect: str)
         pytest.fail(f"{name}({arg.name} = {label}: {value!r}) gave the value {result!r}; expected an error")
     if f"«{arg.name}" not in result.message:
         record("wrong_value")
-        pytest.fail(f"{name}: the error for {arg.name} = {label} does not name the argument: {result.message}")
+        pytest.fail(
+            f"{name}: the error for {arg.name} = {label} does not name the argument: {result.message}"
+        )
     record("clear_error")
