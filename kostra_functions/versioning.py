@@ -1,8 +1,9 @@
 """Version of the data the results depend on (code lists and rule sets).
 
-The version is a hash of the bytes of every data file under ``codes/`` and ``rulesets/``. It is
-computed once per process and recomputed when a file's modification time changes, so a controller
-who edits a rule set sees new results at the next recalculation.
+The version is a hash of the bytes of every data file under ``codes/``, ``rulesets/`` and
+``controls_data/`` (and of any rule set file loaded by path). It is recomputed when a file's
+modification time changes (checked at most once a second), so a controller who edits a rule set
+sees new results at the next recalculation.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 _PACKAGE = Path(__file__).parent
-_DATA_DIRS = (_PACKAGE / "codes", _PACKAGE / "rulesets")
+_DATA_DIRS = (_PACKAGE / "codes", _PACKAGE / "rulesets", _PACKAGE / "controls_data")
 _DATA_SUFFIXES = {".csv", ".toml"}
 #: Seconds between checks of the files' modification times (a UDF call must stay cheap).
 CHECK_INTERVAL = 1.0

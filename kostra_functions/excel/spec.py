@@ -10,12 +10,15 @@ conversion, caching and error values happen here once:
   :class:`~kostra_functions.excel.convert.ExcelError` carrying the Norwegian reason;
 * :meth:`ExcelFunction.call_python` raises the library's :class:`~kostra_functions.errors.KostraError`.
 
-Identical scalar calls are answered from a bounded cache (:mod:`kostra_functions.excel.cache`),
-keyed on the converted arguments and on the version of the code lists and rule sets.
+Identical calls are answered from a bounded cache (:mod:`kostra_functions.excel.cache`), keyed on
+the converted arguments (ranges by a digest of their contents) and on the version of the code lists
+and rule sets.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -113,6 +116,9 @@ class ExcelFunction:
     example: str = ""
     cached: bool = True
     _cache: ResultCache = field(default_factory=lambda: ResultCache(maxsize=4096), compare=False, repr=False)
+    _range_cache: ResultCache = field(
+        default_factory=lambda: ResultCache(maxsize=64), compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.name.startswith("KOSTRA_") or self.name != self.name.upper():
@@ -154,8 +160,13 @@ class ExcelFunction:
         try:
             key = (args, _data_version())
             hash(key)
-        except TypeError:  # lists (ranges) are not hashable: tables are cached by their own layer
-            return self.impl(*args)
+        except TypeError:
+            # A range argument (lists) is not hashable: key the call by a digest of its contents, so
+            # a recalculation does not recompute a whole-district table. A digest can only miss
+            # (1 vs 1.0 pickle differently), never give another call's result.
+            digest = hashlib.blake2b(pickle.dumps(args, protocol=5), digest_size=16).digest()
+            result = self._range_cache.get_or_compute((digest, _data_version()), lambda: self.impl(*args))
+            return [list(row) for row in result] if isinstance(result, list) else result
         return self._cache.get_or_compute(key, lambda: self.impl(*args))
 
     def call(self, *raw: Any) -> Any:

@@ -98,6 +98,11 @@ def load_ruleset(name_or_path: str | Path = DEFAULT_RULESET) -> RuleSet:
     cache what they derive from it by identity.
     """
     chain = _chain(name_or_path)
+    for path in chain:
+        if path.parent != RULESET_DIR:  # a controller's own file: its edits must invalidate caches
+            from kostra_functions.versioning import watch
+
+            watch(path)
     key = (str(name_or_path), tuple((p, p.stat().st_mtime_ns) for p in chain))
     cached = _LOADED.get(key)
     if cached is None:
