@@ -354,6 +354,162 @@ def kostra_avvik_forklaring(adjusted_budget: float, actual_ytd: float, period: i
                            carried_forward, allocations, ruleset).explanation
 
 
+_ADJUSTMENT_COLUMNS = {
+    "funksjon": "funksjon", "kostra-funksjon": "funksjon", "resultatenhet": "resultatenhet",
+    "res": "resultatenhet", "metode": "metode", "prognose": "prognose", "manuell prognose": "prognose",
+    "tiltak": "tiltak", "fremført": "fremfort", "fremfort": "fremfort", "fremført resultat": "fremfort",
+    "avsetninger": "avsetninger", "sentrale avsetninger": "avsetninger",
+}
+
+
+def prognosis_adjustments(rows: list[list[Any]], ruleset: str | None, source: str = "justeringer") -> Any:
+    """Adjustments per function from a range or CSV rows (header first) for the district table.
+
+    Columns (header names, any case): ``funksjon`` (required), ``resultatenhet``, ``metode``,
+    ``prognose`` (manual projection), ``tiltak`` (≥ 0), ``fremført`` (+ surplus, − deficit),
+    ``avsetninger`` and/or one column per central-reserve chapter of the rule set (``303``, ``kap 305``
+    …; summed). Blank cells are 0 / not given; an unknown column or a repeated function is an error.
+    """
+    import re
+
+    from kostra_functions import prognosis as pg
+    from kostra_functions import prognosis_table as pt
+    from kostra_functions.errors import MissingArgumentError
+    from kostra_functions.excel import convert
+    from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
+
+    if not rows:
+        raise InvalidArgumentError(f"Området «{source}» er tomt; første rad skal være overskrifter.")
+    rs = load_ruleset(ruleset or DEFAULT_RULESET)
+    chapters = {str(c) for c in rs.get("sentrale_avsetninger.kapitler", [])}
+    columns: list[str] = []
+    for i, head in enumerate(rows[0]):
+        text = "" if convert.is_blank(head) else convert.to_text(head, f"{source} kolonne {i + 1}").lower()
+        chapter = re.fullmatch(r"(?:kap(?:ittel)?\.?\s*)?(\d{3})", text)
+        if text in _ADJUSTMENT_COLUMNS:
+            columns.append(_ADJUSTMENT_COLUMNS[text])
+        elif chapter and chapter.group(1) in chapters:
+            columns.append("avsetninger")
+        elif text == "":
+            columns.append("")
+        else:
+            raise InvalidArgumentError(
+                f"Kolonnen «{head}» i «{source}» er ukjent; bruk funksjon, resultatenhet, metode, "
+                f"prognose, tiltak, fremført, avsetninger eller kapitlene {', '.join(sorted(chapters))}."
+            )
+    if "funksjon" not in columns:
+        raise MissingArgumentError(f"«{source}» mangler kolonnen «funksjon» i første rad.")
+    measures: dict[Any, float] = {}
+    carried: dict[Any, float] = {}
+    allocations: dict[Any, float] = {}
+    manual: dict[str, float] = {}
+    methods: dict[str, str] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        if all(convert.is_blank(c) for c in row):
+            continue
+        where = f"{source}, rad {r}"
+        cells = dict.fromkeys(("resultatenhet", "metode", "prognose"))
+        amounts = {"tiltak": 0.0, "fremfort": 0.0, "avsetninger": 0.0}
+        function = None
+        for col, value in zip(columns, row, strict=False):
+            if col == "funksjon":
+                function = convert.to_code(value, f"funksjon ({where})")
+            elif col in ("resultatenhet", "metode"):
+                cells[col] = convert.to_text(value, f"{col} ({where})", optional=True)
+            elif col == "prognose":
+                cells[col] = convert.to_number(value, f"prognose ({where})", optional=True)
+            elif col:
+                amounts[col] += convert.to_number(value, f"{col} ({where})", optional=True, default=0.0)
+        if function is None:
+            raise MissingArgumentError(f"Funksjon mangler i {where}.")
+        unit = cells["resultatenhet"] or ""
+        if (function, unit) in seen:
+            raise InvalidArgumentError(
+                f"Funksjon {function}{f' / resultatenhet {unit}' if unit else ''} står to ganger i "
+                f"«{source}» (rad {seen[(function, unit)]} og {r}); slå radene sammen."
+            )
+        seen[(function, unit)] = r
+        key: Any = (function, unit) if unit else function
+        for name, target in (("tiltak", measures), ("fremfort", carried), ("avsetninger", allocations)):
+            if amounts[name]:
+                target[key] = amounts[name]
+        if cells["metode"] or cells["prognose"] is not None:
+            if unit:
+                raise InvalidArgumentError(
+                    f"Metode og manuell prognose gjelder hele funksjonen; la resultatenhet stå tom ({where})."
+                )
+            if cells["metode"]:
+                methods[function] = pg.normalise_method(cells["metode"])
+            if cells["prognose"] is not None:
+                manual[function] = cells["prognose"]
+                methods.setdefault(function, pg.MANUAL)
+    return pt.Adjustments(measures=measures, carried_forward=carried, central_allocations=allocations,
+                          manual_projections=manual, methods=methods)
+
+
+def _ledger_from_range(rows: list[list[Any]] | None, kind: str, source: str) -> Any:
+    import pandas as pd
+
+    from kostra_functions.ledger import ledger_from_frame
+
+    if rows is None:
+        return None
+    if len(rows) < 2:
+        raise InvalidArgumentError(
+            f"{source}: området har ingen rader; første rad skal være overskrifter og resten posteringer."
+        )
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    return ledger_from_frame(pd.DataFrame(rows[1:], columns=header), kind=kind, source=source)
+
+
+_TABLE_BASES: Any = None
+_TABLE_RESULTS: Any = None
+
+
+def kostra_avvik_tabell(accounts_range: list[list[Any]], budget_range: list[list[Any]], period: int,
+                        year: int | None, method: str | None, ruleset: str | None,
+                        adjustments_range: list[list[Any]] | None,
+                        last_year_range: list[list[Any]] | None) -> list[list[Any]]:
+    """The district's deviation prognoses by function area and function, as a dynamic array.
+
+    Rows: header; one row per function with area subtotals and a block total for ordinary
+    operations, then earmarked projects as their own block; a grand total. Amounts in kroner
+    rounded to øre (expenses +); deviation + = mindreforbruk. Parsed ledgers are cached by content.
+    """
+    global _TABLE_BASES, _TABLE_RESULTS
+    from kostra_functions import prognosis as pg
+    from kostra_functions import prognosis_table as pt
+    from kostra_functions.excel.cache import ResultCache
+    from kostra_functions.excel.convert import ExcelError
+    from kostra_functions.versioning import data_version
+
+    if _TABLE_BASES is None:
+        _TABLE_BASES, _TABLE_RESULTS = ResultCache(maxsize=8), ResultCache(maxsize=256)
+    period = pg.check_period(period)
+    version = data_version()
+    basis_key = pt.content_key(accounts_range, budget_range, last_year_range, year, ruleset, version)
+    result_key = (basis_key, period, method, pt.content_key(adjustments_range))
+
+    def basis() -> Any:
+        actuals = _ledger_from_range(accounts_range, "regnskap", "argumentet «regnskap»")
+        budget = _ledger_from_range(budget_range, "budsjett", "argumentet «budsjett»")
+        year_ = year or actuals.attrs.get("aar") or budget.attrs.get("aar") or _year(None)
+        return pt.district_basis(
+            actuals, budget, year=int(year_), ruleset=ruleset,
+            last_year=_ledger_from_range(last_year_range, "regnskap", "argumentet «fjorårsregnskap»"),
+        )
+
+    def table() -> list[list[Any]]:
+        adj = prognosis_adjustments(adjustments_range, ruleset) if adjustments_range is not None else None
+        detail = pt.compute_arrays(_TABLE_BASES.get_or_compute(basis_key, basis), period, method=method,
+                                   adjustments=adj, errors="mark", explain=False)
+        return [[ExcelError(c.code, c.message) if isinstance(c, pt.Cell) else c for c in row]
+                for row in pt.report_rows(detail)]
+
+    return [list(row) for row in _TABLE_RESULTS.get_or_compute(result_key, table)]
+
+
 _PROGNOSIS_ARGS: tuple[Arg, ...] = (
     Arg("justert_budsjett", "number",
         "Justert årsbudsjett for KOSTRA-funksjonen i kroner (utgift +, inntekt −)."),
@@ -416,15 +572,489 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
         category="Avviksprognose",
         example='=KOSTRA_AVVIK_FORKLARING(1200000; 650000; 6; "lineær") → "Lineær: 650 000 × 12 / 6 = …"',
     ),
+    ExcelFunction(
+        name="KOSTRA_AVVIK_TABELL",
+        impl=kostra_avvik_tabell,
+        help="Avviksprognoser for hele bydelen som en tabell (dynamisk matrise): én rad per KOSTRA-"
+        "funksjon gruppert på funksjonsområde med delsummer, øremerkede prosjekter (prosjekt 2xxxx/"
+        "3xxxx) som egen del, og totalsum. Kolonner: del, funksjonsområde, funksjon, navn, metode, "
+        "justert budsjett, regnskap hittil, budsjett hittil, avvik hittil, prognose, tiltak, fremført, "
+        "avsetninger, forventet regnskap, avviksprognose (+ = mindreforbruk). En funksjon der prognosen "
+        "ikke kan beregnes får feilverdi i sine celler og i summene (se KOSTRA_FEIL).",
+        args=(
+            Arg("regnskap", "table",
+                "Regnskapet hittil i år: område med overskriftsrad (art, ansvar, funksjon, prosjekt, "
+                "periode, beløp) og én postering per rad, som eksporten fra Agresso."),
+            Arg("budsjett", "table",
+                "Det periodiserte justerte budsjettet: område med samme kolonner som regnskapet "
+                "(periode 1–12)."),
+            Arg("periode", "int",
+                "Siste lukkede periode 0–13; regnskap og budsjett summeres t.o.m. denne perioden."),
+            Arg("år", "int",
+                "Regnskapsåret (kodeliste og navn), f.eks. 2023. Tom = året i periodene (ÅÅÅÅMM) i "
+                "regnskapet, ellers nyeste år med kodeliste.",
+                optional=True),
+            Arg("metode", "text",
+                "Metode for alle funksjoner: «periodisert», «lineær», «profil» eller «manuell». Tom = "
+                "regelsettets standard (periodisert). Profil bruker fjorårets regnskap når det er gitt, "
+                "ellers budsjettets periodisering.",
+                optional=True),
+            ARG_RULESET,
+            Arg("justeringer", "table",
+                "Valgfritt område med overskriftsrad: funksjon, og etter behov resultatenhet, metode, "
+                "prognose (manuell), tiltak, fremført, avsetninger eller kapitlene 303, 305, 306, 307, "
+                "308. Gjelder ordinær drift.",
+                optional=True),
+            Arg("fjorårsregnskap", "table",
+                "Valgfritt: fjorårets regnskap (samme kolonner) som sesongprofil for metoden profil.",
+                optional=True),
+        ),
+        category="Avviksprognose",
+        returns="array",
+        example='=KOSTRA_AVVIK_TABELL(Regnskap!A1:G5000; Budsjett!A1:G3000; 6; 2023)',
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
 # Authority validations and year-end rules (issue: fullmakter) — rows are added here.
-_AUTHORITY: tuple[ExcelFunction, ...] = ()
+# Thin wrappers: kostra_functions.authority, .attestation, .yearend, .investment and .vat decide.
+
+_AUTH_RULESET_HELP = ("Navnet på regelsettet eller stien til en egen TOML-fil. Tom = okonomireglement "
+                      "(økonomireglementet, seed 001).")
+
+
+def _answer(value: str | None, allowed: tuple[str, ...], arg: str = "svar") -> str:
+    key = (value or allowed[0]).strip().lower()
+    if key not in allowed:
+        raise InvalidArgumentError(
+            f"Argumentet «{arg}» («{value}») er ukjent; bruk {', '.join(f'«{a}»' for a in allowed)}."
+        )
+    return key
+
+
+def kostra_fullmakt(action: str, amount: float, frame_area: str, when: Any, budget_year: int,
+                    other_area: str | None, revenue_kind: str | None, actual_revenue: float | None,
+                    increases_frame: bool, outside_premises: bool, answer: str | None,
+                    ruleset: str | None) -> Any:
+    from kostra_functions.authority import budget_authority
+
+    key = _answer(answer, ("organ", "tillatt", "begrunnelse", "paragraf"))
+    d = budget_authority(action, amount, frame_area, when, budget_year, other_frame_area=other_area,
+                         revenue_kind=revenue_kind, actual_revenue=actual_revenue,
+                         increases_frame=bool(increases_frame), outside_premises=bool(outside_premises),
+                         ruleset=ruleset)
+    if key == "tillatt":
+        return d.allowed
+    if key == "begrunnelse":
+        return d.reason
+    if key == "paragraf":
+        return d.paragraph
+    return d.body if d.allowed else "Ikke tillatt"
+
+
+def kostra_attestasjon(register: list[list[Any]], amount: float, responsibility: str, payee: str,
+                       attested_by: str | None, approved_by: str | None, entered_by: str | None,
+                       bank_approved_by: str | None, remitted_by: str | None, available: float | None,
+                       ruleset: str | None) -> str:
+    from kostra_functions import attestation
+
+    header, rows, source = attestation.rows_from_range(register, "register")
+    reg = attestation.register_from_rows(header, rows, source, ruleset)
+    line = attestation.VoucherLine(
+        voucher="", amount=amount, responsibility=responsibility, payee=payee, attested_by=attested_by,
+        approved_by=approved_by, entered_by=entered_by, bank_approved_by=bank_approved_by,
+        remitted_by=remitted_by, available=available,
+    )
+    found = attestation.check_voucher([line], reg, ruleset)
+    if not found:
+        return "OK"
+    return " | ".join(f"{v.rule} ({v.paragraph}): {v.message}" for v in found)
+
+
+def kostra_disponering(net_result: float, fund_before: float | None, special_project: bool,
+                       municipal_deficit: float | None, total_allocations: float | None,
+                       repayment_years: int | None, extended_granted: bool, accounting_year: int | None,
+                       ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions.yearend import distribute_result
+
+    d = distribute_result(
+        net_result, 0 if fund_before is None else fund_before, special_project=bool(special_project),
+        municipal_deficit=0 if municipal_deficit is None else municipal_deficit,
+        total_allocations=total_allocations, repayment_years=repayment_years,
+        extended_granted=bool(extended_granted), accounting_year=accounting_year, ruleset=ruleset,
+    )
+    return d.rows()
+
+
+def kostra_strykning(part: str, deficit: float, amount_1: float, amount_2: float, amount_3: float | None,
+                     ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions.yearend import investment_cuts, operating_cuts
+
+    kind = part.strip().lower()
+    if kind in ("drift", "d"):
+        return operating_cuts(deficit, amount_1, amount_2, 0 if amount_3 is None else amount_3,
+                              ruleset=ruleset).rows()
+    if kind in ("investering", "i"):
+        if amount_3 is not None:
+            raise InvalidArgumentError(
+                "Argumentet «beløp3» brukes bare for drift; i investering føres resten opp på neste års "
+                "investeringsbudsjett."
+            )
+        return investment_cuts(deficit, amount_1, amount_2, ruleset=ruleset).rows()
+    raise InvalidArgumentError(f"Argumentet «regnskap» skal være «drift» eller «investering», ikke «{part}».")
+
+
+def kostra_investering(cost: float, life_years: float | None, repair: bool, answer: str | None,
+                       ruleset: str | None) -> Any:
+    from kostra_functions import investment
+
+    key = _answer(answer, ("klasse", "begrunnelse", "fremdriftsplan"))
+    if key == "fremdriftsplan":
+        return investment.needs_progress_plan(cost, ruleset=ruleset)
+    if life_years is None:
+        raise InvalidArgumentError("Argumentet «levetid» mangler: forventet levetid i år trengs for å "
+                                   "avgjøre om anskaffelsen er en investering.")
+    result = investment.classify_acquisition(cost, life_years, repair=bool(repair), ruleset=ruleset)
+    return result.reason if key == "begrunnelse" else result.account_class
+
+
+def kostra_mvakode(account: str, function: str, rate: float, compensated: bool, own_vehicle: bool | None,
+                   answer: str | None, ruleset: str | None) -> Any:
+    from kostra_functions.vat import expected_vat_code
+
+    key = _answer(answer, ("kode", "begrunnelse"))
+    result = expected_vat_code(account, function, rate, compensated=bool(compensated),
+                               own_vehicle=own_vehicle, ruleset=ruleset)
+    return result.reason if key == "begrunnelse" else result.code
+
+
+_AUTHORITY: tuple[ExcelFunction, ...] = (
+    ExcelFunction(
+        name="KOSTRA_FULLMAKT",
+        impl=kostra_fullmakt,
+        help="Gir det laveste organet som kan vedta en budsjettendring etter økonomireglementet §3.3 "
+        "(Rådmannen, Hovedutvalget, Formannskapet eller Kommunestyret), eller «Ikke tillatt» når "
+        "endringen er etter 31.12 i budsjettåret. Med «svar» får du begrunnelsen eller paragrafen.",
+        args=(
+            Arg("handling", "text",
+                "Hva som skal vedtas: merinntekt, mellom_ansvar, mellom_poster, mellom_rammeomrader, "
+                "omprioritering (mellom investeringsprosjekter), flytting_mellom_ar (investeringsbudsjett "
+                "til påfølgende år), avsetning_disposisjonsfond, bruk_disposisjonsfond, "
+                "bruk_bundet_driftsfond, tilleggsbevilgning, fordeling (nettoramme til ansvar) eller "
+                "fordeling_poster (postnivå)."),
+            Arg("beløp", "number",
+                "Endringens størrelse i kroner, positivt tall. For merinntekt: summen av merinntektene i "
+                "sektoren. Grensen «inntil 200 000» betyr at nøyaktig 200 000 er innenfor."),
+            Arg("rammeområde", "text",
+                "Rammeområdet saken gjelder (1–9, f.eks. 2 Oppvekst og kultur); ved flytting: området "
+                "midlene tas fra. 1, 7 og 8 er formannskapets områder, 9 er investering."),
+            Arg("dato", "date", "Vedtaksdatoen, f.eks. 15.06.2023."),
+            Arg("budsjettår", "int",
+                "Året for årsbudsjettet som endres, f.eks. 2023. Vedtak etter 31.12 dette året er ikke "
+                "tillatt (§3.3.6)."),
+            Arg("annet_rammeområde", "text",
+                "Valgfritt: rammeområdet midlene ender i (påkrevd for mellom_rammeomrader; for "
+                "bruk_disposisjonsfond: området der avsetningen ble gjort). Et annet område enn "
+                "«rammeområde» betyr at bare kommunestyret kan vedta. Tom = samme rammeområde.",
+                optional=True),
+            Arg("inntektstype", "text",
+                "Valgfritt, bare for merinntekt: ordinaer (standard), prosjekt (eksterne "
+                "prosjektinntekter), nav (refusjoner fra NAV), statstilskudd (øremerket, uten kommunal "
+                "bevilgning) eller statstilskudd_med_bevilgning. Alle unntatt ordinaer er unntatt "
+                "200 000-grensen.", optional=True),
+            Arg("faktisk_inntekt", "number",
+                "Valgfritt, for prosjekt/nav/statstilskudd: den faktiske inntekten i kroner. Fullmakten "
+                "begrenser seg til den; et større beløp må til kommunestyret. Tom = ikke kontrollert.",
+                optional=True),
+            Arg("øker_ramme", "bool",
+                "Valgfritt: SANN hvis endringen gjør at nettorammen overskrides (drift) eller øker et "
+                "prosjekts totalbudsjett (investering); da må kommunestyret vedta. Tom = USANN.",
+                optional=True, default=False),
+            Arg("utenfor_premisser", "bool",
+                "Valgfritt: SANN hvis tiltaket gir forpliktelser utover økonomiplanens rammer eller strider "
+                "mot kommunestyrets mål og premisser (§3.3.2); da må kommunestyret vedta. Tom = USANN.",
+                optional=True, default=False),
+            Arg("svar", "text",
+                "Valgfritt: organ (standard), tillatt (SANN/USANN), begrunnelse eller paragraf.",
+                optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Fullmakter",
+        example='=KOSTRA_FULLMAKT("merinntekt"; 200000; 2; "15.06.2023"; 2023) → "Hovedutvalget"',
+    ),
+    ExcelFunction(
+        name="KOSTRA_ATTESTASJON",
+        impl=kostra_attestasjon,
+        help="Kontrollerer ett bilag mot fullmaktsregisteret etter økonomireglementet §4 (attestasjon, "
+        "anvisning og utbetaling). Gir «OK», eller hvert brudd som «REGEL (§): forklaring», skilt med |.",
+        args=(
+            Arg("register", "table",
+                "Fullmaktsregisteret som område med overskriftsrad: person, navn, stilling, roller "
+                "(attestasjon, anvisning, utbetaling), ansvar (330, 300-399 eller *), beløpsgrense, "
+                "leder, nærstående."),
+            Arg("beløp", "number", "Bilagets beløp i kroner (utgift positiv)."),
+            Arg("ansvar", "text", "Ansvaret bilaget belastes, f.eks. 330."),
+            Arg("mottaker", "text",
+                "Hvem regningen er til: personens id i registeret (f.eks. reiseregning) eller "
+                "leverandøren."),
+            Arg("attestert_av", "text",
+                "Valgfritt: personen som attesterte. Tom = ikke attestert (rapporteres som brudd).",
+                optional=True),
+            Arg("anvist_av", "text",
+                "Valgfritt: personen som anviste. Tom = ikke anvist (rapporteres som brudd).",
+                optional=True),
+            Arg("registrert_av", "text",
+                "Valgfritt: hvem som la inn utbetalingen i nettbanken. Tom = ikke kontrollert.",
+                optional=True),
+            Arg("godkjent_av", "text",
+                "Valgfritt: hvem som godkjente utbetalingen i nettbanken. Tom = ikke kontrollert.",
+                optional=True),
+            Arg("remittert_av", "text", "Valgfritt: hvem som remitterte. Tom = ikke kontrollert.",
+                optional=True),
+            Arg("disponibelt", "number",
+                "Valgfritt: disponibelt budsjett på ansvaret før bilaget, i kroner. Tom = budsjettdekning "
+                "ikke kontrollert.", optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Fullmakter",
+        example='=KOSTRA_ATTESTASJON(Register!A1:H40; 12500; 330; "KL"; "AB"; "AB") → '
+        '"ATT-ANV-SAMME (§4.1): …"',
+    ),
+    ExcelFunction(
+        name="KOSTRA_DISPONERING",
+        impl=kostra_disponering,
+        help="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
+        "004): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
+        "prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond tilbakeføres innen "
+        "2 år. Gir en tabell med to kolonner: tekst og beløp.",
+        args=(
+            Arg("nettoresultat", "number",
+                "Enhetens nettoresultat i kroner: positivt = overskudd (mindreforbruk), negativt = "
+                "merforbruk."),
+            Arg("fond_før", "number",
+                "Valgfritt: enhetens disposisjonsfond før årsavslutningen (negativt hvis fondet alt viser "
+                "underskudd). Tom = 0.", optional=True),
+            Arg("spesielt_prosjekt", "bool",
+                "Valgfritt: SANN for ubrukte midler på spesielle prosjekter (100 % til fond). Tom = USANN.",
+                optional=True, default=False),
+            Arg("kommunens_merforbruk", "number",
+                "Valgfritt: kommunens gjenstående samlede merforbruk etter at det generelle "
+                "disposisjonsfondet er brukt opp, som positivt beløp. Avsetningen avkortes da "
+                "forholdsmessig (memoriakonto). Tom = 0.", optional=True),
+            Arg("sum_avsetninger", "number",
+                "Valgfritt, påkrevd med kommunens_merforbruk: summen av alle enheters avsetninger av "
+                "overskudd i året (før avkorting).", optional=True),
+            Arg("nedbetalingsår", "int",
+                "Valgfritt: antall år et negativt fond tilbakeføres over. Tom = 2 (hovedregelen).",
+                optional=True),
+            Arg("forlenget_innvilget", "bool",
+                "Valgfritt: SANN når kommunedirektøren har åpnet for en lengre nedbetalingsplan enn 2 år. "
+                "Tom = USANN.", optional=True, default=False),
+            Arg("regnskapsår", "int",
+                "Valgfritt: året resultatet gjelder; da merkes avdragene med årstall (regnskapsår + 1, "
+                "+ 2 …).", optional=True),
+            Arg("regelsett", "text", "Navnet på regelsettet eller stien til en egen TOML-fil. Tom = "
+                "kristiansand_resultat.", optional=True),
+        ),
+        category="Årsavslutning",
+        returns="array",
+        example="=KOSTRA_DISPONERING(100000; 20000) → 85 000 til enhetens fond, 15 000 til det generelle",
+    ),
+    ExcelFunction(
+        name="KOSTRA_STRYKNING",
+        impl=kostra_strykning,
+        help="Strykninger ved regnskapsmessig underskudd (økonomireglementet §5.4.2) i fastsatt rekkefølge. "
+        "Gir én rad per steg (tekst, budsjettert, strøket) og en siste rad med det som er igjen.",
+        args=(
+            Arg("regnskap", "text", "«drift» eller «investering»."),
+            Arg("merforbruk", "number",
+                "Drift: det regnskapsmessige underskuddet; investering: netto merutgift. Positivt beløp "
+                "i kroner."),
+            Arg("beløp1", "number",
+                "Drift: budsjetterte overføringer fra drift til årets investeringer. Investering: "
+                "budsjetterte avsetninger finansiert av inntekter i investeringsregnskapet."),
+            Arg("beløp2", "number",
+                "Drift: budsjetterte avsetninger til fond finansiert av løpende inntekter. Investering: "
+                "budsjettert, ikke disponert bruk av ubundne kapitalfond."),
+            Arg("beløp3", "number",
+                "Valgfritt, bare drift: budsjettert inndekning av tidligere års underskudd (vernes "
+                "lengst). Tom = 0.", optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Årsavslutning",
+        returns="array",
+        example='=KOSTRA_STRYKNING("drift"; 500000; 300000; 100000; 400000)',
+    ),
+    ExcelFunction(
+        name="KOSTRA_INVESTERING",
+        impl=kostra_investering,
+        help="Avgjør om en anskaffelse er investering (kostpris over 100 000 kr og levetid minst 3 år, "
+        "§7.2) eller drift, eller (svar «fremdriftsplan») om en totalbevilgning over 5 mill. kr krever "
+        "fremdriftsplan (§7.6).",
+        args=(
+            Arg("kostpris", "number",
+                "Anskaffelseskost i kroner. Med svar «fremdriftsplan»: prosjektets totalbevilgning."),
+            Arg("levetid", "number",
+                "Valgfritt bare for svar «fremdriftsplan»: forventet levetid i år.", optional=True),
+            Arg("reparasjon", "bool",
+                "Valgfritt: SANN for reparasjon/erstatning opp til dagens standard etter skade innenfor "
+                "normal levetid (regnes som vedlikehold, drift). Tom = USANN.", optional=True,
+                default=False),
+            Arg("svar", "text",
+                "Valgfritt: klasse (standard: «investering» eller «drift»), begrunnelse eller "
+                "fremdriftsplan (SANN/USANN).", optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Investering og mva",
+        example='=KOSTRA_INVESTERING(100000; 5) → "drift"',
+    ),
+    ExcelFunction(
+        name="KOSTRA_MVAKODE",
+        impl=kostra_mvakode,
+        help="Gir momskoden en fakturalinje skal ha etter økonomireglementet §2.1.2: 51/52/53 i drift og "
+        "61/62/63 i investering for 25/15/8 %, 0 uten mva, 70 uten kompensasjon, og 0 på kontoene og "
+        "funksjonene som ikke gir kompensasjon.",
+        args=(
+            Arg("konto", "code",
+                "Kontoen (arten) med 5 sifre, f.eks. 11153; første siffer 1 = drift, 0 = investering.",
+                width=5),
+            Arg("funksjon", "code", "KOSTRA-funksjonen, tre sifre, f.eks. 265."),
+            Arg("sats", "number", "Mva-satsen: 0, 8, 15 eller 25 (25 % eller 0,25 godtas også)."),
+            Arg("kompensasjon", "bool",
+                "Valgfritt: USANN når kommunen ikke får momskompensasjon for kjøpet (gir kode 70). "
+                "Tom = SANN.", optional=True, default=True),
+            Arg("egen_bil", "bool",
+                "Valgfritt, for drivstoff (11700) og vedlikehold biler (11701) utenfor VAR: SANN hvis "
+                "kjøretøyet er kommunens eget. Påkrevd for disse kontoene.", optional=True),
+            Arg("svar", "text", "Valgfritt: kode (standard) eller begrunnelse.", optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Investering og mva",
+        example="=KOSTRA_MVAKODE(11153; 120; 25) → 0",
+    ),
+)
 
 # ---------------------------------------------------------------------------------------------
 # KOSTRA reporting controls (issue: kontroller) — rows are added here.
-_CONTROLS: tuple[ExcelFunction, ...] = ()
+
+
+def _control_quarter(quarter: int | None) -> int | None:
+    from kostra_functions.errors import OutOfRangeError
+
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise OutOfRangeError(f"Kvartalet skal være 1, 2, 3 eller 4 (tomt for årsregnskap), ikke {quarter}.")
+    return quarter
+
+
+def _control_account_class(value: Any, arg: str) -> str:
+    from kostra_functions.excel import convert
+
+    return str(_account_class(convert.to_text(value, arg)))
+
+
+def kostra_kontroll(account_class: str, function: str, art: str, year: int | None, quarter: int | None,
+                    region: str | None) -> str:
+    """SSB's line controls for one (kontoklasse, funksjon, art): «OK» or the most severe finding."""
+    from kostra_functions.controls import check_line, line_summary
+
+    findings = check_line(_control_account_class(account_class, "kontoklasse"), function, art,
+                          year=_year(year), quarter=_control_quarter(quarter), region=_region(region) or "")
+    return line_summary(findings)
+
+
+_CONTROL_TABLE_COLUMNS = {"kontoklasse": "kontoklasse", "funksjon": "funksjon", "art": "art",
+                          "beløp": "belop", "belop": "belop", "beløp (kr)": "belop", "beløp i kr": "belop"}
+
+
+def kostra_kontroll_tabell(rows: list[list[Any]], year: int | None, quarter: int | None,
+                           region: str | None) -> list[list[Any]]:
+    """Every SSB control over a range (header + kontoklasse, funksjon, art, beløp in kroner)."""
+    from kostra_functions.controls import check_rows
+    from kostra_functions.errors import MissingArgumentError
+    from kostra_functions.excel import convert
+
+    source = "område"
+    header = ["" if convert.is_blank(h) else convert.to_text(h, f"{source}, overskrift {i + 1}").lower()
+              for i, h in enumerate(rows[0])]
+    columns = {name: header.index(text) for text, name in _CONTROL_TABLE_COLUMNS.items() if text in header}
+    missing = [n for n in ("kontoklasse", "funksjon", "art", "belop") if n not in columns]
+    if missing:
+        shown = ", ".join("beløp" if n == "belop" else n for n in missing)
+        raise MissingArgumentError(
+            f"Første rad i «{source}» skal være overskriftene kontoklasse, funksjon, art og beløp; "
+            f"mangler: {shown}."
+        )
+    parsed = []
+    for number, row in enumerate(rows[1:], start=2):
+        if all(convert.is_blank(c) for c in row):
+            continue
+        where = f"{source}, rad {number}"
+        parsed.append((
+            number,
+            _control_account_class(row[columns["kontoklasse"]], f"kontoklasse ({where})"),
+            convert.to_code(row[columns["funksjon"]], f"funksjon ({where})"),
+            convert.to_code(row[columns["art"]], f"art ({where})"),
+            convert.to_number(row[columns["belop"]], f"beløp ({where})"),
+        ))
+    if not parsed:
+        raise InvalidArgumentError(f"«{source}» har ingen rader under overskriftene.")
+    findings = check_rows(parsed, year=_year(year), quarter=_control_quarter(quarter),
+                          region=_region(region) or "")
+    out: list[list[Any]] = [["Kontroll", "Alvorlighet", "Tittel", "Melding", "Rader"]]
+    out += [[f.control, f.severity.norwegian, f.title, f.message, f.lines_text(limit=50)] for f in findings]
+    if not findings:
+        out.append(["", "OK", "", "Ingen funn: alle kontrollene er bestått.", ""])
+    return out
+
+
+_ARG_CONTROL_QUARTER = Arg(
+    "kvartal", "int",
+    "1–4 for kvartalsrapportering (noen feil er da bare advarsler, som hos SSB); tom = årsregnskap.",
+    optional=True,
+)
+
+_CONTROLS: tuple[ExcelFunction, ...] = (
+    ExcelFunction(
+        name="KOSTRA_KONTROLL",
+        impl=kostra_kontroll,
+        help="Kjører SSBs KOSTRA-kontroller for én linje (gyldig funksjon og art, og kombinasjonene av "
+        "drift/investering, funksjon og art, kontroll 010–081) og gir «OK» eller det alvorligste funnet, "
+        "f.eks. «FEIL 020: Funksjon 841 er bare gyldig i investeringsregnskapet …». FEIL hindrer "
+        "innsending; ADVARSEL og INFO gjør det ikke. Summeringskontrollene trenger hele regnskapet: "
+        "bruk KOSTRA_KONTROLL_TABELL.",
+        args=(
+            Arg("kontoklasse", "text", "«drift» eller «investering» (også 1 = drift, 0 = investering)."),
+            Arg("funksjon", "code", "KOSTRA-funksjonen, tre sifre, f.eks. 202."),
+            Arg("art", "code", "KOSTRA-arten, tre sifre, f.eks. 010 (siffer 2–4 i arten i kontostrengen)."),
+            ARG_YEAR,
+            _ARG_CONTROL_QUARTER,
+            ARG_REGION,
+        ),
+        category="Kontroller",
+        example='=KOSTRA_KONTROLL("drift"; 841; 10; 2023; ; "030105") → "FEIL 020: Funksjon 841 er bare '
+        'gyldig i investeringsregnskapet …"',
+    ),
+    ExcelFunction(
+        name="KOSTRA_KONTROLL_TABELL",
+        impl=kostra_kontroll_tabell,
+        help="Kjører alle SSBs KOSTRA-kontroller (som SSBs kontrollprogram) på et område og gir funnene "
+        "som en dynamisk matrise: kontroll, alvorlighet (FATAL/FEIL/ADVARSEL/INFO), tittel, melding og "
+        "radene i området det gjelder (overskriftsraden er rad 1). Beløpene avrundes til hele 1000 kr "
+        "per rad, som i SSB-filen. For en bydel i Oslo hoppes summeringskontrollene over, og artene "
+        "298 og 798 må gå i null (kontroll 126/127).",
+        args=(
+            Arg("område", "table", "Området med overskrifter i første rad: kontoklasse (drift/investering), "
+                "funksjon, art og beløp (kroner, utgift +, inntekt −). Én rad per kombinasjon."),
+            ARG_YEAR,
+            _ARG_CONTROL_QUARTER,
+            ARG_REGION,
+        ),
+        category="Kontroller",
+        returns="array",
+        example="=KOSTRA_KONTROLL_TABELL(A1:D200; 2023; ; \"030105\")",
+        cached=False,
+    ),
+)
 
 
 def _build(*groups: tuple[ExcelFunction, ...]) -> dict[str, ExcelFunction]:

@@ -7,4 +7,37 @@ from __future__ import annotations
 
 from typing import Any
 
-BASELINES: dict[str, tuple[Any, ...]] = {}
+_LEDGER_HEADER = ["Art", "Ansvar", "Funksjon", "Prosjekt", "Periode", "Beløp"]
+_REGISTER = [
+    ["person", "navn", "stilling", "roller", "ansvar", "beløpsgrense", "leder", "nærstående"],
+    ["AB", "Anne Berg", "Enhetsleder", "attestasjon", "330", "", "CD", ""],
+    ["CD", "Carl Dahl", "Bydelsdirektør", "anvisning", "300-399", "500000", "", ""],
+]
+
+BASELINES: dict[str, tuple[Any, ...]] = {
+    "KOSTRA_AVVIK_TABELL": (
+        [
+            _LEDGER_HEADER,
+            ["10100", "310", "253", "", 1, 110000.0],
+            ["10100", "310", "253", "21001", 1, 5000.0],
+        ],
+        [
+            _LEDGER_HEADER,
+            ["10100", "310", "253", "", 1, 100000.0],
+            ["10100", "310", "253", "21001", 1, 10000.0],
+        ],
+        1,
+        2023,
+    ),
+    "KOSTRA_ATTESTASJON": (_REGISTER, 12500, "330", "LEV1", "AB", "CD"),
+    "KOSTRA_KONTROLL_TABELL": (
+        [
+            ["kontoklasse", "funksjon", "art", "beløp"],
+            ["1", "253", "010", 1200000],
+            ["1", "253", "600", -200000],
+        ],
+        2023,
+        None,
+        "030105",
+    ),
+}

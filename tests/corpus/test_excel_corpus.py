@@ -82,6 +82,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def _equivalents(arg: Arg, value: Any) -> list[tuple[str, Any]]:
     """Other spellings of a valid value that a face may deliver."""
+    if arg.type in ("table", "numbers"):
+        return []  # a range is already a range; Excel never wraps it in another one
     out: list[tuple[str, Any]] = [("1x1-område", [[value]])]
     if arg.type == "code" and isinstance(value, (int, float, str)) and not isinstance(value, bool):
         code = str(int(float(value))).zfill(arg.width) if not isinstance(value, str) else value.strip()
@@ -115,7 +117,8 @@ def _bad_values(arg: Arg) -> list[tuple[str, Any]]:
         ("#DIV/0!", ExcelError("#DIV/0!")),
     ]
     out: list[tuple[str, Any]] = [(f"feilverdi {n}", v) for n, v in errors]
-    out.append(("område med 2 celler", [[1, 2]]))
+    if arg.type not in ("table", "numbers"):
+        out.append(("område med 2 celler", [[1, 2]]))
     if not arg.optional:
         out += [("tom celle", None), ("tom tekst", "  ")]
     if arg.type in ("number", "int"):

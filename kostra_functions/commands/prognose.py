@@ -1,0 +1,317 @@
+"""``kostra prognose``: deviation prognoses for a district, in the terminal, as CSV or as XLSX.
+
+Runs on the bundled example district by default (2023 accounts and periodised budget, last year's
+accounts as the seasonal profile, the result-unit register); ``--regnskap``/``--budsjett``/
+``--fjoraar``/``--resultatenheter`` take the controller's own exports. The numbers are those of the
+Excel function ``KOSTRA_AVVIK_TABELL`` for the same inputs (same library calls, same rounding):
+kroner rounded to øre, expenses +, deviation + = mindreforbruk.
+
+* ``--periode N`` (0–13; default the last period with postings in the accounts) or
+  ``--alle-perioder`` (1–13; the terminal shows the totals per period, the files hold every table);
+* ``--metode`` (default the rule set's, Oslo «periodisert»); ``--justeringer FIL`` (CSV with a header
+  row: funksjon, resultatenhet, metode, prognose, tiltak, fremført, avsetninger or chapters 303–308);
+* ``--per resultatenhet`` sorts by result unit (seed 000 §3), default by function;
+* ``--csv UT`` (``;``-separated, decimal comma, UTF-8 with BOM, as Norwegian Excel opens it) and
+  ``--xlsx UT`` (the table, and a sheet «Forklaringer» with every detail row explained).
+
+Exit code 0; 1 when a function's prognosis could not be computed (shown as ``#NUM!``/``#VALUE!``
+with the reasons below the table); 2 for bad input (the CLI prints the Norwegian message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Columns shown in the terminal (the files hold all of them).
+_TERMINAL_AMOUNTS = ("Justert budsjett", "Regnskap hittil", "Avvik hittil", "Forventet regnskap",
+                     "Avviksprognose")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "prognose",
+        help="avviksprognoser per KOSTRA-funksjon for en bydel (eksempeldata eller egne filer)",
+        description="Avviksprognoser per KOSTRA-funksjon: justert budsjett, regnskap og budsjett hittil, "
+        "prognose og avviksprognose (+ = mindreforbruk), gruppert på funksjonsområde med øremerkede "
+        "prosjekter for seg. Uten filer brukes eksempelbydelen.",
+    )
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--periode", type=int, metavar="N",
+                      help="siste lukkede periode 0–13 (standard: siste periode med posteringer)")
+    when.add_argument("--alle-perioder", action="store_true", help="beregn for periode 1–13")
+    p.add_argument("--metode", help="lineær, periodisert, profil eller manuell (standard: regelsettets)")
+    p.add_argument("--per", choices=("funksjon", "resultatenhet"), default="funksjon",
+                   help="sorter etter funksjon (standard) eller resultatenhet")
+    p.add_argument("--csv", type=Path, metavar="UT", help="skriv tabellen som CSV (semikolon, desimalkomma)")
+    p.add_argument("--xlsx", type=Path, metavar="UT", help="skriv tabellen og forklaringene som XLSX")
+    p.add_argument("--regnskap", type=Path, metavar="FIL", help="regnskapsfil (CSV/XLSX); standard eksempel")
+    p.add_argument("--budsjett", type=Path, metavar="FIL", help="budsjettfil (CSV/XLSX); standard eksempel")
+    p.add_argument("--fjoraar", type=Path, metavar="FIL",
+                   help="fjorårets regnskap som sesongprofil for metoden profil (standard eksempel når "
+                   "eksempeldata brukes)")
+    p.add_argument("--resultatenheter", type=Path, metavar="FIL", help="register over resultatenheter")
+    p.add_argument("--justeringer", type=Path, metavar="FIL",
+                   help="CSV med tiltak, fremført, avsetninger, metode og manuell prognose per funksjon")
+    p.add_argument("--aar", type=int, metavar="ÅR",
+                   help="regnskapsåret (standard: året i periodene ÅÅÅÅMM i filene)")
+    p.add_argument("--regelsett", help="regelsett (navn eller TOML-fil); standard oslo_bydel")
+    p.set_defaults(func=run)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """Paths of the inputs: the example's unless the user gave files."""
+    own = args.regnskap is not None or args.budsjett is not None
+    if own and (args.regnskap is None or args.budsjett is None):
+        from kostra_functions.errors import MissingArgumentError
+
+        raise MissingArgumentError("Gi både --regnskap og --budsjett (eller ingen av dem for eksempeldata).")
+    if own:
+        return {"regnskap": args.regnskap, "budsjett": args.budsjett, "fjoraar": args.fjoraar,
+                "resultatenheter": args.resultatenheter, "year": args.aar}
+    from kostra_functions import example_data
+
+    paths = example_data.paths()
+    return {"regnskap": paths["regnskap"], "budsjett": paths["budsjett"],
+            "fjoraar": args.fjoraar or paths.get("regnskap_fjoraar"),
+            "resultatenheter": args.resultatenheter or paths.get("resultatenheter"),
+            "year": args.aar}
+
+
+def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
+               resultatenheter: Path | None = None, year: int | None = None,
+               ruleset: str | None = None) -> Any:
+    """Read the files and build the district basis (what the CLI and its tests share)."""
+    from kostra_functions import prognosis_table as pt
+    from kostra_functions.ledger import read_ledger
+
+    actuals = read_ledger(regnskap, kind="regnskap", ruleset=ruleset)
+    budget = read_ledger(budsjett, kind="budsjett", ruleset=ruleset)
+    year_ = year or actuals.attrs.get("aar") or budget.attrs.get("aar")
+    if year_ is None:
+        from kostra_functions.errors import MissingArgumentError
+
+        raise MissingArgumentError("Regnskapsåret står ikke i filene; gi det med --aar.")
+    units = None
+    if resultatenheter is not None:
+        from kostra_functions.mapping import load_result_units
+
+        units = load_result_units(resultatenheter)
+    last_year = read_ledger(fjoraar, kind="regnskap", ruleset=ruleset) if fjoraar else None
+    return pt.district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
+                             last_year=last_year)
+
+
+def read_adjustments(path: Path, ruleset: str | None) -> Any:
+    """Adjustments from a CSV file (header row first; ``;`` or ``,`` separated, UTF-8 or cp1252)."""
+    from kostra_functions.errors import LedgerFormatError
+    from kostra_functions.excel.functions import prognosis_adjustments
+
+    if not path.is_file():
+        raise LedgerFormatError("filen finnes ikke.", where=str(path))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    rows = [row for row in csv.reader(text.splitlines(), delimiter=delimiter)]
+    return prognosis_adjustments(rows, ruleset, source=str(path))
+
+
+def last_period(basis: Any) -> int:
+    """The last period with postings in the accounts (0 when none)."""
+    import numpy as np
+
+    used = np.flatnonzero((basis.actual != 0).any(axis=0))
+    return int(used[-1]) + 1 if len(used) else 0
+
+
+def tables(basis: Any, periods: list[int], *, method: str | None, adjustments: Any, by: str
+           ) -> list[tuple[int, list[list[Any]], Any]]:
+    """For each period: the report rows (header first) and the detail frame."""
+    from kostra_functions import prognosis_table as pt
+
+    out = []
+    for period in periods:
+        detail = pt.compute(basis, period, method=method, adjustments=adjustments, errors="mark",
+                            explain=True)
+        detail = pt.sort_rows(detail, by=by, area_order=basis.area_order)  # type: ignore[arg-type]
+        out.append((period, pt.report_rows(detail, by=by), detail))  # type: ignore[arg-type]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _cell_text(value: Any, *, decimals: int | None = None) -> str:
+    from kostra_functions import prognosis as pg
+    from kostra_functions import prognosis_table as pt
+
+    if isinstance(value, pt.Cell):
+        return value.code
+    if isinstance(value, float):
+        return pg.format_amount(value, decimals)
+    return "" if value is None else str(value)
+
+
+def _print_table(rows: list[list[Any]], *, by: str) -> None:
+    header = rows[0]
+    amount_idx = [header.index(h) for h in _TERMINAL_AMOUNTS]
+    name_col = header.index("Navn")
+    code_col = header.index("Funksjon")  # "Sum" marks subtotals in the code columns
+    method_col = header.index("Metode")
+    unit_col = header.index("Resultatenhet") if by == "resultatenhet" else None
+    lines = []
+    for row in rows[1:]:
+        if row[0] == "Totalt" or "Sum" in row[1:3]:
+            label = str(row[name_col])
+        else:
+            parts = [row[unit_col]] if unit_col is not None else []
+            label = " ".join(str(p) for p in [*parts, row[code_col], row[name_col]] if p)
+        lines.append([label[:44], str(row[method_col])[:11]]
+                     + [_cell_text(row[i], decimals=0) for i in amount_idx])
+    heads = ["Funksjon" if by == "funksjon" else "Resultatenhet / funksjon", "Metode", *_TERMINAL_AMOUNTS]
+    widths = [max(len(heads[i]), *(len(line[i]) for line in lines)) for i in range(len(heads))]
+    print("  ".join(h.ljust(widths[i]) if i < 2 else h.rjust(widths[i]) for i, h in enumerate(heads)))
+    print("  ".join("-" * w for w in widths))
+    previous_block = None
+    for row, line in zip(rows[1:], lines, strict=True):
+        if row[0] != previous_block and row[0] != "Totalt":
+            print(f"{row[0]}:")
+            previous_block = row[0]
+        print("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(line)))
+
+
+def _errors_of(detail: Any) -> list[str]:
+    return list(dict.fromkeys(m for m in detail["feil"] if m))
+
+
+def _csv_value(value: Any) -> str:
+    from kostra_functions import prognosis_table as pt
+
+    if isinstance(value, pt.Cell):
+        return value.code
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")
+    return "" if value is None else str(value)
+
+
+def write_csv(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
+    """``;``-separated, decimal comma, two decimals, UTF-8 with BOM; a Periode column for several."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        for n, (period, rows, _detail) in enumerate(results):
+            for i, row in enumerate(rows):
+                if i == 0 and n > 0:
+                    continue
+                prefix = (["Periode"] if i == 0 else [str(period)]) if with_period else []
+                writer.writerow(prefix + [_csv_value(v) for v in row])
+
+
+def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
+    """The table (numbers as numbers, format with two decimals) and a sheet of explanations."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from kostra_functions import prognosis_table as pt
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Avviksprognose"
+    for n, (period, rows, _detail) in enumerate(results):
+        for i, row in enumerate(rows):
+            if i == 0 and n > 0:
+                continue
+            prefix = (["Periode"] if i == 0 else [period]) if with_period else []
+            values = [v.code if isinstance(v, pt.Cell) else v for v in row]
+            ws.append(prefix + values)
+            if i == 0 or str(row[2]) == "Sum" or str(row[1]) == "Sum" or row[0] == "Totalt":
+                for cell in ws[ws.max_row]:
+                    cell.font = Font(bold=True)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, float):
+                cell.number_format = "#,##0.00"
+    ex = wb.create_sheet("Forklaringer")
+    ex.append(["Periode", "Del", "Funksjonsområde", "Funksjon", "Resultatenhet", "Navn resultatenhet",
+               "Metode", "Avviksprognose", "Forklaring"])
+    for period, _rows, detail in results:
+        for _, r in detail.iterrows():
+            ex.append([period, r["blokk"], r["funksjonsomrade"], r["funksjon"], r["resultatenhet"],
+                       r["resultatenhet_navn"], r["metode"],
+                       None if r["avviksprognose"] != r["avviksprognose"] else float(r["avviksprognose"]),
+                       r["forklaring"]])
+    wb.save(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kostra_functions import prognosis as pg
+    from kostra_functions.errors import OutOfRangeError
+
+    inputs = _inputs(args)
+    basis = load_basis(inputs["regnskap"], inputs["budsjett"], fjoraar=inputs["fjoraar"],
+                       resultatenheter=inputs["resultatenheter"], year=inputs["year"],
+                       ruleset=args.regelsett)
+    adjustments = read_adjustments(args.justeringer, args.regelsett) if args.justeringer else None
+    if args.periode is not None and not 0 <= args.periode <= pg.YEAR_END_PERIOD:
+        raise OutOfRangeError(f"--periode er {args.periode}, men skal være 0–13.")
+    periods = list(range(1, pg.YEAR_END_PERIOD + 1)) if args.alle_perioder else [
+        args.periode if args.periode is not None else last_period(basis)]
+    results = tables(basis, periods, method=args.metode, adjustments=adjustments, by=args.per)
+    method = pg.normalise_method(args.metode, default=pg.default_method(args.regelsett))
+    print(f"Avviksprognoser {basis.year}, metode {method}; beløp i kroner (utgift +, inntekt −), "
+          "avvik + = mindreforbruk.")
+    for note in basis.notes:
+        print(note)
+    problems: list[str] = []
+    if args.alle_perioder:
+        _print_totals(results)
+    for period, rows, detail in results:
+        if not args.alle_perioder:
+            print(f"Periode {period}:")
+            _print_table(rows, by=args.per)
+        problems += [f"Periode {period}: {m}" if args.alle_perioder else m for m in _errors_of(detail)]
+        ignored = detail.attrs.get("carried_forward_ignored", 0.0)
+        if ignored and not args.alle_perioder:
+            print(f"Merk: fremført resultat ({pg.format_amount(ignored)}) tas med fra periode "
+                  f"{detail.attrs['carried_forward_from']} og er ikke med i periode {period}.")
+    if args.csv:
+        write_csv(args.csv, results, with_period=args.alle_perioder)
+        print(f"Skrev {args.csv}")
+    if args.xlsx:
+        write_xlsx(args.xlsx, results, with_period=args.alle_perioder)
+        print(f"Skrev {args.xlsx}")
+    if problems:
+        print("Funksjoner uten prognose:", file=sys.stderr)
+        for m in dict.fromkeys(problems):
+            print(f"  {m}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_totals(results: list[tuple[int, list[list[Any]], Any]]) -> None:
+    heads = ["Periode", "Regnskap hittil", "Avvik hittil", "Forventet regnskap", "Avviksprognose",
+             "herav øremerket"]
+    lines = []
+    for period, rows, _detail in results:
+        header = rows[0]
+        total = rows[-1]
+        earmarked = next((r for r in rows if r[0] == "Øremerkede prosjekter" and r[1] == "Sum"), None)
+        cols = [header.index(h) for h in heads[1:5]]
+        dev = header.index("Avviksprognose")
+        lines.append([str(period)] + [_cell_text(total[i], decimals=0) for i in cols]
+                     + [_cell_text(earmarked[dev], decimals=0) if earmarked else "0"])
+    widths = [max(len(heads[i]), *(len(line[i]) for line in lines)) for i in range(len(heads))]
+    print("  ".join(h.rjust(widths[i]) for i, h in enumerate(heads)))
+    for line in lines:
+        print("  ".join(c.rjust(widths[i]) for i, c in enumerate(line)))
