@@ -1,0 +1,147 @@
+"""SSB's KOSTRA accounting controls for municipalities, with SSB's numbers and severities.
+
+SSB's control program (``statisticsnorway/kostra-kontrollprogram``) decides whether an accounting
+file may be submitted. This package gives controllers the same verdicts while they work:
+
+>>> from kostra_functions.controls import check_line
+>>> [f.short()[:60] for f in check_line("drift", "841", "010", year=2023, region="030105")]
+['FEIL 020: Funksjon 841 er bare gyldig i investeringsregnskap']
+
+* :func:`run_controls` runs every control on the records of an SSB file
+  (:mod:`kostra_functions.ssb_file`) for one :class:`~kostra_functions.ssb_file.Submission`
+  (skjema 0A/0B/0M/0N, årgang, kvartal, region) and returns :class:`Finding` objects: control number,
+  title, :class:`Severity` (FATAL/ERROR/WARNING/INFO), a Norwegian message and line numbers;
+* :func:`check_line` controls one (kontoklasse, funksjon, art) on its own (the line controls);
+* :func:`check_rows` controls table rows (kontoklasse, funksjon, art, beløp in kroner), as
+  ``KOSTRA_KONTROLL_TABELL`` does for an Excel range.
+
+One small unit per numbered control, as SSB does: ``file_rules`` (001–009, 014, 015),
+``code_rules`` (010–013, 016), ``combination_rules`` (020–081), ``sum_rules`` (085–190). What each
+control concerns, its severity per quarter, its margin and its source are data in
+``kostra_functions/controls_data/controls.csv``; lists of codes in ``code_lists.csv``; valid
+functions and arts per year come from the code catalog (:mod:`kostra_functions.codes`).
+
+Oslo: districts (region 030101–030115) skip the controls SSB skips for them (the sums and
+reconciliations 085–110, 130–175) and get 126/127 (arts 298 + 798 go to zero, ±10).
+Quarterly reports (kvartal 1–4): SSB downgrades some errors to warnings (010–013 and 025 in
+quarters 1–2; 060, 070, 075, 080 in quarters 1–3; 120 in every quarter; 081 is an error only in
+quarters 3–4); the annual sum and reconciliation controls (085–110, 130–175) are not run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kostra_functions.controls.data import ControlSpec, code_list, spec, specs
+from kostra_functions.controls.model import (
+    Finding,
+    Severity,
+    blocks_submission,
+    counts,
+    most_severe,
+    sort_findings,
+)
+from kostra_functions.controls.runner import LINE_CONTROLS, RULES, Context, control, run_controls
+from kostra_functions.ssb_file import Record, Submission, format_record, kroner_to_thousands
+
+__all__ = [
+    "LINE_CONTROLS",
+    "RULES",
+    "Context",
+    "ControlSpec",
+    "Finding",
+    "Severity",
+    "blocks_submission",
+    "check_line",
+    "check_rows",
+    "code_list",
+    "control",
+    "counts",
+    "line_summary",
+    "load_rules",
+    "most_severe",
+    "run_controls",
+    "sort_findings",
+    "spec",
+    "specs",
+]
+
+_loaded = False
+
+
+def load_rules() -> None:
+    """Import the rule modules (they register themselves); idempotent."""
+    global _loaded
+    if _loaded:
+        return
+    from kostra_functions.controls import (  # noqa: F401
+        code_rules,
+        combination_rules,
+        file_rules,
+        sum_rules,
+    )
+
+    missing = sorted(set(RULES) - set(specs()))
+    if missing:
+        raise AssertionError(f"controls without a row in controls.csv: {missing}")
+    _loaded = True
+
+
+def check_line(
+    account_class: str,
+    function: str,
+    art: str,
+    *,
+    year: int,
+    quarter: int | None = None,
+    region: str,
+    skjema: str = "0A",
+) -> list[Finding]:
+    """The findings of the line controls for one (kontoklasse, funksjon, art) on its own.
+
+    ``account_class`` is ``drift`` or ``investering``; the amount is taken as non-zero (SSB ignores
+    zero lines). Only controls that look at one record run (:data:`LINE_CONTROLS`: valid codes and
+    the combination controls 020–081); sums need the whole file (:func:`run_controls`). Findings carry
+    no line numbers. ``region`` (six digits) decides whether Oslo's own codes (691–696, 298/379/798)
+    are valid and whether the Oslo-district rules apply.
+    """
+    submission = Submission.create(skjema=skjema, year=year, quarter=quarter, region=region)
+    text = format_record(submission, account_class, function, art, 1)
+    record = Record(1, text)
+    findings = run_controls([record], submission, only=LINE_CONTROLS)
+    return [Finding(f.control, f.title, f.severity, f.message, ()) for f in findings]
+
+
+def line_summary(findings: list[Finding]) -> str:
+    """``OK``, or the most severe finding as ``FEIL 020: …`` (+ how many more)."""
+    top = most_severe(findings)
+    if top is None:
+        return "OK"
+    text = top.short()
+    others = len(findings) - 1
+    if others:
+        text += f" (+{others} {'annet funn' if others == 1 else 'andre funn'})"
+    return text
+
+
+def check_rows(
+    rows: Iterable[tuple[int, str, str, str, float]],
+    *,
+    year: int,
+    quarter: int | None = None,
+    region: str,
+    skjema: str = "0A",
+) -> list[Finding]:
+    """Run every control on table rows ``(row number, kontoklasse, funksjon, art, beløp in kroner)``.
+
+    Each row becomes one SSB record (so two rows with the same combination are reported by control
+    015, as they would be in a file written line by line); the amount is rounded to whole 1000 kr
+    as in the SSB file (:func:`kostra_functions.ssb_file.kroner_to_thousands`), and a row that rounds
+    to 0 is ignored like SSB ignores zero records. Findings refer to the given row numbers.
+    """
+    submission = Submission.create(skjema=skjema, year=year, quarter=quarter, region=region)
+    records = [
+        Record(number, format_record(submission, account_class, function, art, kroner_to_thousands(kroner)))
+        for number, account_class, function, art, kroner in rows
+    ]
+    return run_controls(records, submission)
