@@ -1,0 +1,425 @@
+"""The xlwings Server face: the table as Office.js custom functions (Excel on the web and on Mac).
+
+`xlwings Server <https://server.xlwings.org>`_ (the ``xlwings-server`` package, a FastAPI app) serves
+an Office.js add-in: ``/manifest.xml``, the functions' metadata
+(``/xlwings/custom-functions-meta.json``), their JavaScript (``/xlwings/custom-functions-code.js``)
+and one endpoint every cell calls (``POST /xlwings/custom-functions-call``). Which Python functions
+it serves is a module named ``custom_functions``; this face *generates* that module from
+:data:`~kostra_functions.excel.functions.FUNCTIONS` with xlwings' server decorators
+(``xlwings.server.func``/``arg``), one function per row, so there is no hand-written wrapper:
+
+* Excel name ``KOSTRA.NAVN`` for row ``KOSTRA_NAVN`` (the add-in's namespace ``KOSTRA`` + the row name
+  without its prefix; Office.js always puts a namespace in front). ``KOSTRA.FEIL("KOSTRA.NAVN"; …)``
+  works, since the table accepts both spellings;
+* the Norwegian help is the function's description and each argument's tooltip; parameter names are
+  the same ASCII names as on the desktop (``år`` → ``aar``);
+* a call converts the cells with the table (:meth:`ExcelFunction.call`); a Norwegian error becomes a
+  real Excel error value (``#I/T``, ``#VERDI!``, ``#NUM!``) in the cell, never text, and
+  ``KOSTRA.FEIL`` gives the reason.
+
+Around xlwings' app this module adds what a municipal server needs: a request body size limit
+(413), validation of the call body before xlwings sees it, and JSON errors in Norwegian for every
+malformed request (xlwings itself answers some of them with plain text or a retried 500).
+
+Licence: ``import xlwings.server`` checks for an xlwings PRO licence key. xlwings documents the key
+``noncommercial`` for use under the PolyForm Noncommercial License 1.0.0, which covers government
+institutions; anyone else needs a paid key. This module never sets a key: the operator does
+(``XLWINGS_LICENSE_KEY`` or ``kostra server --lisens``), see ``addin/server/README.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import importlib.util
+import inspect
+import json
+import os
+import shutil
+import sys
+import tempfile
+import types
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from kostra_functions.errors import KostraError
+from kostra_functions.excel.convert import ExcelError
+from kostra_functions.excel.functions import FUNCTIONS
+from kostra_functions.excel.spec import ExcelFunction
+
+#: The add-in's function namespace: cells say ``=KOSTRA.NAVN(202)``.
+NAMESPACE = "KOSTRA"
+#: Where Office.js posts every cell's call (xlwings Server's route, app path "").
+CALL_PATH = "/xlwings/custom-functions-call"
+#: Largest request body accepted (bytes). A district ledger of 10 000 rows × 8 columns is ~1 MB as JSON.
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+INSTALL_HINT = 'pip install "kostra-functions[server]"'
+LICENSE_ENV = "XLWINGS_LICENSE_KEY"
+#: The add-in's own manifest IDs (Office tells add-ins apart by this ID; xlwings Server's defaults are
+#: shared by every xlwings Server install). One per xlwings Server environment; override with
+#: ``XLWINGS_MANIFEST_ID_<ENV>``.
+MANIFEST_IDS = {
+    "DEV": "4d7e508d-2d34-4b17-96bc-cca3abd3468f",
+    "QA": "ad859629-0c07-400a-847c-a07335586f3e",
+    "UAT": "ca213bde-674c-424b-93e2-272dae3a3f12",
+    "STAGING": "4b422d20-c974-47d5-9efb-671ef18ca027",
+    "PROD": "e0101e33-34c0-42e7-92c3-04176929a306",
+}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ServerSetupError(KostraError):
+    """The server cannot start (extra not installed, no licence key, bad option); Norwegian text."""
+
+
+def excel_name(fn: ExcelFunction) -> str:
+    """The name after the namespace: ``KOSTRA_NAVN`` → ``NAVN`` (so the cell says ``KOSTRA.NAVN``)."""
+    return fn.name.removeprefix("KOSTRA_")
+
+
+def require_server_extra() -> None:
+    """Raise :class:`ServerSetupError` with the install command when the ``server`` extra is missing."""
+    missing = [m for m in ("xlwings_server", "uvicorn", "fastapi") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ServerSetupError(
+            f"xlwings Server er ikke installert (mangler {', '.join(missing)}). Installer tillegget for "
+            f"Excel på nett og Mac med: {INSTALL_HINT}"
+        )
+
+
+def license_key_source() -> str | None:
+    """Where xlwings will find its licence key (the places ``xlwings.pro`` reads), or ``None``."""
+    if os.environ.get(LICENSE_ENV, "").strip():
+        return LICENSE_ENV
+    user_conf = Path(os.path.expanduser("~")) / ".xlwings" / "xlwings.conf"  # xlwings license update
+    if user_conf.is_file():
+        for line in user_conf.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(",")
+            if key.strip().strip('"') == "LICENSE_KEY" and value.strip().strip('"'):
+                return str(user_conf)
+    return None
+
+
+def require_license() -> None:
+    """Raise :class:`ServerSetupError` unless the operator has set an xlwings licence key."""
+    if license_key_source() is None:
+        raise ServerSetupError(
+            "xlwings Server trenger en lisensnøkkel (miljøvariabelen XLWINGS_LICENSE_KEY). En kommune "
+            "eller annen offentlig virksomhet bruker den gratis etter PolyForm Noncommercial 1.0.0: "
+            "start med «kostra server --lisens noncommercial» eller sett XLWINGS_LICENSE_KEY=noncommercial. "
+            "Kommersiell bruk krever en betalt nøkkel fra xlwings.org. Se addin/server/README.md."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The custom functions module, generated from the table
+
+
+def _to_officejs(value: Any) -> Any:
+    """Our result as xlwings writes it for Office.js: error values as "#N/A" etc. (xlwings turns those
+    into Excel error objects for CustomFunctionsRuntime ≥ 1.4)."""
+    if isinstance(value, ExcelError):
+        return value.code
+    if isinstance(value, list):
+        return [[c.code if isinstance(c, ExcelError) else c for c in row] for row in value]
+    return value
+
+
+def is_heavy(fn: ExcelFunction) -> bool:
+    """Rows that may compute for long: they return a table or take a range."""
+    return fn.returns == "array" or any(a.type in ("table", "numbers") for a in fn.args)
+
+
+def make_server_function(
+    fn: ExcelFunction, func: Callable[..., Any], arg: Callable[..., Any]
+) -> Callable[..., Any]:
+    """One Office.js custom function for a table row, decorated with xlwings' server decorators."""
+    from kostra_functions.excel.xlwings_udfs import arg_options, python_name
+
+    def call(*args):  # no annotations: xlwings would read them as converters
+        return _to_officejs(fn.call(*args))
+
+    if is_heavy(fn):
+        # xlwings Server calls a plain function on its event loop: a whole-district table would hold
+        # up every other cell's request meanwhile. A coroutine that computes in a worker thread
+        # lets the loop go on serving (the GIL is shared, so this buys responsiveness, not speed).
+        compute = call
+
+        async def call(*args):  # type: ignore[no-redef]
+            return await asyncio.to_thread(compute, *args)
+
+    params = []
+    for a in fn.args:
+        kind = inspect.Parameter.VAR_POSITIONAL if a.repeating else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        default = inspect.Parameter.empty if (a.repeating or not a.optional) else None
+        params.append(inspect.Parameter(python_name(a.name), kind, default=default))
+    call.__name__ = call.__qualname__ = fn.name  # the dispatch key Office.js sends as func_name
+    call.__doc__ = fn.help
+    call.__module__ = "custom_functions"
+    call.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    result: Any = call
+    for name, opts in arg_options(fn).items():
+        # ndim=2 keeps table arguments 2-D; err_to_str reads an error cell as "#N/A", never as blank.
+        result = arg(name, **dict(opts))(result)
+    # @func last: each @arg re-runs xlwings' func recording without options (resetting the name).
+    result = func(name=excel_name(fn))(result)
+    result.__kostra__ = fn
+    return result
+
+
+def build_custom_functions_module() -> types.ModuleType:
+    """The ``custom_functions`` module xlwings Server serves: one function per table row."""
+    require_license()
+    from xlwings.server import arg, func
+
+    module = types.ModuleType("custom_functions", "KOSTRA-funksjoner generert fra tabellen.")
+    for fn in FUNCTIONS.values():
+        setattr(module, fn.name, make_server_function(fn, func, arg))
+    module.__all__ = list(FUNCTIONS)  # type: ignore[attr-defined]
+    return module
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of the call body (what Office.js sends; see xlwings-server's custom-functions-code.js)
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _is_cell(value: Any) -> bool:
+    """A cell value as Office.js sends it: a scalar, or a typed value (error, formatted number …)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    return isinstance(value, dict) and isinstance(value.get("type"), str) and (
+        value["type"] == "Error" or "basicValue" in value
+    )
+
+
+def _is_matrix(value: Any) -> bool:
+    """A non-empty rectangular list of rows of cell values."""
+    return (
+        isinstance(value, list) and bool(value)
+        and all(isinstance(r, list) and r for r in value)
+        and len({len(r) for r in value}) == 1
+        and all(_is_cell(c) for r in value for c in r)
+    )
+
+
+def validate_call(body: bytes) -> dict[str, Any]:
+    """The parsed call body, or :class:`BadRequest` with a Norwegian reason."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest(400, "invalid_json", "Forespørselen er ikke gyldig JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest(400, "invalid_body", "Forespørselen skal være et JSON-objekt.")
+    name = data.get("func_name")
+    if not isinstance(name, str) or not name:
+        raise BadRequest(400, "missing_func_name", "Feltet «func_name» mangler.")
+    fn = FUNCTIONS.get(name)
+    if fn is None:
+        raise BadRequest(
+            400, "unknown_function", f"Funksjonen «{name[:100]}» finnes ikke i kostra-functions."
+        )
+    for key in ("client", "version", "runtime"):
+        if not isinstance(data.get(key), str):
+            raise BadRequest(400, "missing_field", f"Feltet «{key}» mangler eller er ikke tekst.")
+    try:
+        float(data["runtime"])
+    except ValueError:
+        raise BadRequest(
+            400, "invalid_runtime", "Feltet «runtime» skal være et versjonsnummer, f.eks. «1.4»."
+        ) from None
+    args = data.get("args")
+    if not isinstance(args, list):
+        raise BadRequest(400, "invalid_args", "Feltet «args» skal være en liste med ett område per argument.")
+    fixed = [a for a in fn.args if not a.repeating]
+    repeating = fn.args[-1] if fn.args and fn.args[-1].repeating else None
+    most = len(fixed) + (1 if repeating else 0)
+    if len(args) > most:
+        raise BadRequest(
+            400, "too_many_args", f"{fn.name} tar høyst {most} argumenter, men fikk {len(args)}."
+        )
+    for i, value in enumerate(args):
+        label = fn.args[min(i, len(fn.args) - 1)].name
+        if value is None:
+            continue
+        if repeating is not None and i == len(fixed):
+            if not isinstance(value, list) or not all(v is None or _is_matrix(v) for v in value):
+                raise BadRequest(400, "invalid_arg", f"Argumentet «{label}» skal være en liste med områder.")
+        elif not _is_matrix(value):
+            raise BadRequest(
+                400, "invalid_arg", f"Argumentet «{label}» skal være et område (liste med rader)."
+            )
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# ASGI guard around xlwings' app: body limit, validation, JSON errors
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def error_payload(code: str, message: str) -> dict[str, str]:
+    """The JSON error body: Office.js shows ``detail`` when it hovers over the cell."""
+    return {"error": code, "detail": message}
+
+
+class Guard:
+    """Pure ASGI middleware: body size limit for every request, validation for the call endpoint."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        too_big = error_payload(
+            "body_too_large",
+            f"Forespørselen er større enn grensen på {self.max_body_bytes} byte. Del opp området.",
+        )
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _send_json(send, 400, error_payload("invalid_length", "Ugyldig Content-Length."))
+                return
+            if declared > self.max_body_bytes:
+                await _send_json(send, 413, too_big)
+                return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await _send_json(send, 413, too_big)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if scope["path"] == CALL_PATH:
+            try:
+                validate_call(body)
+            except BadRequest as exc:
+                await _send_json(send, exc.status, error_payload(exc.code, exc.message))
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _json_exception_handlers(app: Any) -> None:
+    """Replace xlwings Server's plain-text error responses with Norwegian JSON (no stack traces)."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+    from xlwings import XlwingsError
+
+    async def validation(request: Any, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_payload("invalid_request", "Forespørselen har feil form."), status_code=400)
+
+    async def xlwings_error(request: Any, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_payload("invalid_call", f"Ugyldig kall: {exc}"), status_code=400)
+
+    async def http_error(request: Any, exc: Exception) -> JSONResponse:
+        status = getattr(exc, "status_code", 500)
+        text = "Finnes ikke." if status == 404 else str(getattr(exc, "detail", "Feil."))
+        return JSONResponse(error_payload(f"http_{status}", text), status_code=status)
+
+    async def internal(request: Any, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            error_payload("internal_error", "Intern feil i KOSTRA-serveren. Feilen er logget; kontakt IT."),
+            status_code=500,
+        )
+
+    app.exception_handlers[RequestValidationError] = validation
+    app.exception_handlers[XlwingsError] = xlwings_error
+    app.exception_handlers[HTTPException] = http_error
+    app.exception_handlers[Exception] = internal
+
+
+def _private_project_dir() -> Path:
+    """An empty, private project folder: xlwings Server runs ``config.py``/``lifespan.py``/
+    ``routers/custom.py`` from its project folder, so it must never be the current directory."""
+    path = Path(tempfile.mkdtemp(prefix="kostra-xlwings-server-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | None = None) -> ASGIApp:
+    """The ASGI app: xlwings Server serving the table, behind :class:`Guard`.
+
+    Raises :class:`ServerSetupError` (Norwegian) when the extra or the licence key is missing. Call
+    once per process: xlwings Server reads its settings (``XLWINGS_*``) when first imported.
+    """
+    require_server_extra()
+    if max_body_bytes < 1024:
+        raise ServerSetupError("Grensen for forespørsler må være minst 1024 byte.")
+    os.environ.setdefault("XLWINGS_FUNCTIONS_NAMESPACE", NAMESPACE)
+    os.environ.setdefault("XLWINGS_PROJECT_NAME", "KOSTRA-funksjoner")
+    os.environ.setdefault("XLWINGS_ENVIRONMENT", "prod")
+    os.environ.setdefault("XLWINGS_ENABLE_SOCKETIO", "false")  # no streaming functions
+    os.environ.setdefault("XLWINGS_ENABLE_EXAMPLES", "false")
+    for env, manifest_id in MANIFEST_IDS.items():
+        os.environ.setdefault(f"XLWINGS_MANIFEST_ID_{env}", manifest_id)
+    os.environ["XLWINGS_PROJECT_DIR"] = str(project_dir or _private_project_dir())
+    os.environ["XLWINGS_ON_SERVER"] = "true"
+    # xlwings tries ``from pyodide.ffi import JsNull`` for every argument of every call (for xlwings
+    # Lite); on a server that import fails each time after a full sys.path search (~0.4 ms). A None
+    # entry makes Python fail it at once (the documented "import halted" marker); pyodide never
+    # exists here.
+    sys.modules.setdefault("pyodide", None)  # type: ignore[arg-type]
+    import xlwings_server.config  # noqa: F401  reads the project's .env (may hold the licence key)
+
+    sys.modules["custom_functions"] = build_custom_functions_module()  # checks the licence key
+    sys.modules.setdefault("custom_scripts", types.ModuleType("custom_scripts", "Ingen skript."))
+    from xlwings_server.main import app, main_app
+
+    _json_exception_handlers(app)
+    return Guard(main_app, max_body_bytes)
+
+
+def app_from_env() -> ASGIApp:
+    """App factory for several worker processes (``uvicorn --factory … --workers N`` or gunicorn):
+    options come from ``KOSTRA_SERVER_MAX_BODY`` and ``KOSTRA_SERVER_PROJECT_DIR``."""
+    raw = os.environ.get("KOSTRA_SERVER_MAX_BODY", "").strip()
+    try:
+        max_body = int(raw) if raw else DEFAULT_MAX_BODY
+    except ValueError:
+        raise ServerSetupError(f"KOSTRA_SERVER_MAX_BODY «{raw}» er ikke et heltall (byte).") from None
+    project = os.environ.get("KOSTRA_SERVER_PROJECT_DIR", "").strip()
+    return create_app(max_body_bytes=max_body, project_dir=Path(project) if project else None)
