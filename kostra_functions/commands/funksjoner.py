@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [get(args.navn)] if args.navn else list(iter_functions())
     for fn in rows:
         print(fn.signature)
-        print(textwrap.indent(textwrap.fill(fn.help, 96), "    "))
+        print(textwrap.indent(textwrap.fill(fn.details or fn.help, 96), "    "))
         for arg in fn.args:
             label = f"{arg.signature} ({arg.type_word})"
             text = textwrap.fill(f"{label}: {arg.help}", 96, subsequent_indent="  ")

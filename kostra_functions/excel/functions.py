@@ -524,9 +524,9 @@ _PROGNOSIS_ARGS: tuple[Arg, ...] = (
         "Tom = regelsettets standard (periodisert).",
         optional=True),
     Arg(_BASIS, "any",
-        "Periodisert: budsjett hittil i år (periodisert budsjett t.o.m. perioden). Profil: 12 celler "
-        "med månedsbeløp (fjorårets regnskap eller budsjettets periodisering) eller andelen av året som "
-        "er gått (0–1). Manuell: din prognose for årsregnskapet. Lineær: brukes ikke.",
+        "Periodisert: budsjett hittil i år. Profil: 12 celler med månedsbeløp (fjorårets regnskap "
+        "eller budsjettets periodisering) eller andelen av året som er gått (0–1). Manuell: din "
+        "prognose for årsregnskapet. Lineær: brukes ikke.",
         optional=True),
     Arg("tiltak", "number",
         "Besluttede tiltak: innsparing resten av året i kroner, positivt beløp. Tom = 0.",
@@ -547,6 +547,9 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
         name="KOSTRA_AVVIK",
         impl=kostra_avvik,
         help="Avviksprognose for en KOSTRA-funksjon: forventet justert budsjett (med fremført resultat "
+        "og sentrale avsetninger) minus forventet årsregnskap. Positivt = mindreforbruk, negativt = "
+        "merforbruk. Feil forklares med KOSTRA_FEIL.",
+        details="Avviksprognose for en KOSTRA-funksjon: forventet justert budsjett (med fremført resultat "
         "og sentrale avsetninger) minus forventet årsregnskap (prognose minus tiltak). Positivt = "
         "mindreforbruk, negativt = merforbruk. Avrundet til øre. Ugyldige argumenter gir #VERDI! "
         "eller #NUM! med forklaring (se KOSTRA_FEIL).",
@@ -575,7 +578,10 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         name="KOSTRA_AVVIK_TABELL",
         impl=kostra_avvik_tabell,
-        help="Avviksprognoser for hele bydelen som en tabell (dynamisk matrise): én rad per KOSTRA-"
+        help="Avviksprognoser for hele bydelen som dynamisk matrise: én rad per KOSTRA-funksjon, "
+        "delsummer per funksjonsområde, øremerkede prosjekter som egen del og totalsum. Avviksprognose "
+        "+ = mindreforbruk.",
+        details="Avviksprognoser for hele bydelen som en tabell (dynamisk matrise): én rad per KOSTRA-"
         "funksjon gruppert på funksjonsområde med delsummer, øremerkede prosjekter (prosjekt 2xxxx/"
         "3xxxx) som egen del, og totalsum. Kolonner: del, funksjonsområde, funksjon, navn, metode, "
         "justert budsjett, regnskap hittil, budsjett hittil, avvik hittil, prognose, tiltak, fremført, "
@@ -733,15 +739,16 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         name="KOSTRA_FULLMAKT",
         impl=kostra_fullmakt,
         help="Gir det laveste organet som kan vedta en budsjettendring etter økonomireglementet §3.3 "
+        "(Rådmannen, Hovedutvalget, Formannskapet, Kommunestyret), eller «Ikke tillatt». Med «svar» "
+        "får du begrunnelsen eller paragrafen.",
+        details="Gir det laveste organet som kan vedta en budsjettendring etter økonomireglementet §3.3 "
         "(Rådmannen, Hovedutvalget, Formannskapet eller Kommunestyret), eller «Ikke tillatt» når "
         "endringen er etter 31.12 i budsjettåret. Med «svar» får du begrunnelsen eller paragrafen.",
         args=(
             Arg("handling", "text",
-                "Hva som skal vedtas: merinntekt, mellom_ansvar, mellom_poster, mellom_rammeomrader, "
-                "omprioritering (mellom investeringsprosjekter), flytting_mellom_ar (investeringsbudsjett "
-                "til påfølgende år), avsetning_disposisjonsfond, bruk_disposisjonsfond, "
-                "bruk_bundet_driftsfond, tilleggsbevilgning, fordeling (nettoramme til ansvar) eller "
-                "fordeling_poster (postnivå)."),
+                "Hva som vedtas: merinntekt, mellom_ansvar, mellom_poster, mellom_rammeomrader, "
+                "omprioritering, flytting_mellom_ar, avsetning_disposisjonsfond, bruk_disposisjonsfond, "
+                "bruk_bundet_driftsfond, tilleggsbevilgning, fordeling eller fordeling_poster."),
             Arg("beløp", "number",
                 "Endringens størrelse i kroner, positivt tall. For merinntekt: summen av merinntektene i "
                 "sektoren. Grensen «inntil 200 000» betyr at nøyaktig 200 000 er innenfor."),
@@ -823,7 +830,10 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         name="KOSTRA_DISPONERING",
         impl=kostra_disponering,
-        help="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
+        help="Fordeler en resultatenhets nettoresultat ved årsavslutning: overskudd 85 % til enhetens "
+        "og 15 % til det generelle disposisjonsfondet; merforbruk dekkes av enhetens fond. Gir en "
+        "tabell: tekst og beløp.",
+        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
         "004): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
         "prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond tilbakeføres innen "
         "2 år. Gir en tabell med to kolonner: tekst og beløp.",
@@ -1017,7 +1027,10 @@ _CONTROLS: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         name="KOSTRA_KONTROLL",
         impl=kostra_kontroll,
-        help="Kjører SSBs KOSTRA-kontroller for én linje (gyldig funksjon og art, og kombinasjonene av "
+        help="Kjører SSBs KOSTRA-kontroller for én linje (gyldige koder og kombinasjonene av "
+        "drift/investering, funksjon og art) og gir «OK» eller det alvorligste funnet, f.eks. «FEIL "
+        "020: …». Summeringskontroller: KOSTRA_KONTROLL_TABELL.",
+        details="Kjører SSBs KOSTRA-kontroller for én linje (gyldig funksjon og art, og kombinasjonene av "
         "drift/investering, funksjon og art, kontroll 010–081) og gir «OK» eller det alvorligste funnet, "
         "f.eks. «FEIL 020: Funksjon 841 er bare gyldig i investeringsregnskapet …». FEIL hindrer "
         "innsending; ADVARSEL og INFO gjør det ikke. Summeringskontrollene trenger hele regnskapet: "
@@ -1037,7 +1050,10 @@ _CONTROLS: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         name="KOSTRA_KONTROLL_TABELL",
         impl=kostra_kontroll_tabell,
-        help="Kjører alle SSBs KOSTRA-kontroller (som SSBs kontrollprogram) på et område og gir funnene "
+        help="Kjører alle SSBs KOSTRA-kontroller på et område og gir funnene som dynamisk matrise: "
+        "kontroll, alvorlighet (FATAL/FEIL/ADVARSEL/INFO), tittel, melding og rader (overskriftsraden "
+        "er rad 1).",
+        details="Kjører alle SSBs KOSTRA-kontroller (som SSBs kontrollprogram) på et område og gir funnene "
         "som en dynamisk matrise: kontroll, alvorlighet (FATAL/FEIL/ADVARSEL/INFO), tittel, melding og "
         "radene i området det gjelder (overskriftsraden er rad 1). Beløpene avrundes til hele 1000 kr "
         "per rad, som i SSB-filen. For en bydel i Oslo hoppes summeringskontrollene over, og artene "

@@ -30,6 +30,9 @@ from kostra_functions.excel.cache import ResultCache
 ArgType = Literal["code", "number", "int", "text", "bool", "date", "table", "numbers", "any"]
 ReturnKind = Literal["scalar", "array"]
 
+#: Excel's function wizard (and xlwings' registration) cut descriptions at 255 characters.
+HELP_LIMIT = 255
+
 _EXCEL_TYPE_WORD = {
     "code": "kode",
     "number": "tall",
@@ -114,6 +117,9 @@ class ExcelFunction:
     category: str
     returns: ReturnKind = "scalar"
     example: str = ""
+    #: Longer explanation for ``kostra funksjoner`` and the user guide; ``help`` is what Excel's
+    #: function wizard shows and must stay within its 255 characters.
+    details: str = ""
     cached: bool = True
     _cache: ResultCache = field(default_factory=lambda: ResultCache(maxsize=4096), compare=False, repr=False)
     _range_cache: ResultCache = field(
@@ -123,6 +129,12 @@ class ExcelFunction:
     def __post_init__(self) -> None:
         if not self.name.startswith("KOSTRA_") or self.name != self.name.upper():
             raise ValueError(f"Excel name must be KOSTRA_ in capitals: {self.name}")
+        for text, what in [(self.help, "help"), *((a.help, f"help of {a.name}") for a in self.args)]:
+            if len(text) > HELP_LIMIT:
+                raise ValueError(
+                    f"{self.name}: {what} has {len(text)} characters; Excel's function wizard shows "
+                    f"at most {HELP_LIMIT} (put the rest in details)"
+                )
         seen_optional = False
         for i, a in enumerate(self.args):
             if a.repeating and i != len(self.args) - 1:
