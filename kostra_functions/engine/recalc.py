@@ -1,0 +1,991 @@
+"""Recalculate a workbook headlessly and store the results as cached values next to the formulas.
+
+:func:`recalculate` reads an ``.xlsx``/``.xlsm`` package, calculates every formula with the
+``formulas`` engine (extended with the ``KOSTRA_*`` table, :mod:`kostra_functions.engine.bridge`),
+and writes a copy in which every formula is kept and its computed value is stored in the cell's
+``<v>`` element, so Excel, LibreOffice and any viewer show numbers before they recalculate.
+Everything else in the package is copied byte for byte (:mod:`kostra_functions.engine.package`).
+
+Dynamic arrays (a formula in one cell whose result is a table) spill as in Excel 365: the formula
+is stored as Excel stores a dynamic array (``<f t="array" ref="A1:C5">`` and ``cm`` pointing at
+the ``XLDAPR`` cell metadata) and the values of the cells it spills into are stored as cached
+values of those cells. A spill never overwrites a cell that holds something (a typed value, a
+formula, part of a merged cell or another array): the formula gets ``#SPILL!`` as in Excel, and it
+is reported. When other formulas depend on spilled cells, the workbook is calculated again with the
+spill ranges in place until the ranges no longer change.
+
+Every cell that ends in an error value is reported with sheet, cell, formula, error and — for a
+``KOSTRA_*`` function — the Norwegian reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import formulas
+import formulas.functions as ff
+import numpy as np
+import schedula as sh
+from formulas.tokens.operand import XlError
+
+from kostra_functions.engine import bridge
+from kostra_functions.engine.package import (
+    MAIN_NS,
+    Area,
+    CellXml,
+    DynamicArrayMetadata,
+    Package,
+    SheetInfo,
+    SheetXml,
+    WorkbookError,
+    escape_text,
+    make_ref,
+    parse_attrs,
+    safe_parse,
+    set_attr,
+    unescape,
+)
+from kostra_functions.excel.convert import ExcelError
+
+#: How often the workbook is recalculated at most while spill ranges settle.
+MAX_PASSES = 4
+
+#: Functions the parser handles itself (not in formulas' function table).
+_PARSER_FUNCTIONS = {"LAMBDA", "LET", "ANCHORARRAY", "SINGLE"}
+
+Pos = tuple[int, int]
+CellKey = tuple[str, Pos]
+
+
+class UnknownFunctionError(WorkbookError):
+    """The workbook calls functions the engine does not have; names the functions and the cells."""
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    """A cell that ends in an error value."""
+
+    sheet: str
+    ref: str
+    formula: str
+    error: str
+    message: str = ""
+
+    def __str__(self) -> str:
+        text = f"{sheet_ref(self.sheet, self.ref)}: {self.error} i formelen ={self.formula}"
+        return f"{text} — {self.message}" if self.message else text
+
+
+@dataclass
+class Calculation:
+    """The result of calculating a package: values for every formula cell and spilled cell."""
+
+    values: dict[CellKey, Any] = field(default_factory=dict)
+    formula_text: dict[CellKey, str] = field(default_factory=dict)
+    issues: list[CellIssue] = field(default_factory=list)
+    spills: dict[CellKey, Area] = field(default_factory=dict)
+    blocked: dict[CellKey, str] = field(default_factory=dict)
+    passes: int = 0
+    formula_cells: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+@dataclass
+class RecalcResult:
+    """What :func:`recalculate` did: where it wrote, and which cells end in an error value."""
+
+    source: Path
+    output: Path
+    calculation: Calculation
+
+    @property
+    def issues(self) -> list[CellIssue]:
+        return self.calculation.issues
+
+
+def sheet_ref(sheet: str, ref: str) -> str:
+    """``Ark1!B5``, or ``'Budsjett 2023'!B5`` when the sheet name needs quotes."""
+    if re.fullmatch(r"[A-Za-z_\u00c0-\u024f][\w\u00c0-\u024f.]*", sheet):
+        return f"{sheet}!{ref}"
+    return "'" + sheet.replace("'", "''") + f"'!{ref}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def plain_value(value: Any) -> Any:
+    """A formulas value as a plain Python value: float, str, bool, ExcelError or None (blank)."""
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value.ravel()[0]
+    if value is sh.EMPTY or value is None:
+        return None
+    if isinstance(value, XlError):
+        return ExcelError(str(value) if str(value).startswith("#") else "#VALUE!")
+    if isinstance(value, ExcelError):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        f = float(value)
+        if not math.isfinite(f):
+            return ExcelError("#NUM!")
+        return f
+    return ExcelError("#VALUE!")
+
+
+def number_text(x: float) -> str:
+    """How a number is written in ``<v>``: integers without ``.0``, others round-trip exactly."""
+    if x == 0:
+        return "0"
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x)).replace("e", "E")
+
+
+def encode_value(value: Any) -> tuple[str | None, str | None]:
+    """``(t attribute, <v> text)`` for a cached value (``t`` None means a number)."""
+    if value is None:
+        return "str", ""
+    if isinstance(value, ExcelError):
+        return "e", value.code
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, str):
+        return "str", escape_text(value)
+    return None, number_text(float(value))
+
+
+def _matrix(raw: Any) -> np.ndarray:
+    """A function result as a 2-D object array (Excel replaces blanks in results by 0)."""
+    if hasattr(raw, "value") and type(raw).__name__ == "Ranges":
+        raw = raw.value
+    if isinstance(raw, np.ndarray):
+        arr = np.asarray(raw, dtype=object)
+        if arr.ndim == 0:
+            arr = arr.reshape(1, 1)
+        elif arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+    else:
+        arr = np.empty((1, 1), dtype=object)
+        arr[0, 0] = raw
+    return np.asarray(ff.replace_empty(arr), dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# The workbook as we see it before calculating
+
+
+@dataclass
+class _Sheet:
+    info: SheetInfo
+    xml: SheetXml
+    merged: list[Area]
+    cse: dict[Pos, Area]  # legacy array formulas: master → range
+    dynamic: dict[Pos, Area]  # dynamic arrays as stored: anchor → spill range
+    spill_owned: set[Pos]  # cells holding a stored spill value (blank for collision purposes)
+    hidden_rows: set[int]
+    has_filter: bool
+
+
+def _load_sheets(pkg: Package, metadata: DynamicArrayMetadata) -> list[_Sheet]:
+    out = []
+    for info in pkg.sheets():
+        xml = SheetXml(pkg.data[info.part], f"{pkg.path.name}:{info.name}")
+        merged = [Area.parse(m) for m in re.findall(r'<(?:\w+:)?mergeCell\b[^>]*?ref="([^"]+)"', xml.text)]
+        cse: dict[Pos, Area] = {}
+        dynamic: dict[Pos, Area] = {}
+        for cell in xml.formula_cells():
+            f = cell.formula
+            assert f is not None
+            if f.get("t") != "array":
+                continue
+            area = Area.parse(f.get("ref") or cell.ref)
+            cm = cell.attr("cm")
+            if cm.isdigit() and int(cm) in metadata.dynamic_indices:
+                dynamic[(cell.row, cell.col)] = area
+            else:
+                cse[(cell.row, cell.col)] = area
+        owned = {pos for anchor, area in dynamic.items() for pos in area.cells() if pos != anchor}
+        hidden = {row.index for row in xml.rows.values() if dict(row.attrs).get("hidden") in ("1", "true")}
+        has_filter = re.search(r"<(?:\w+:)?autoFilter\b", xml.text) is not None
+        out.append(_Sheet(info, xml, merged, cse, dynamic, owned, hidden, has_filter))
+    return out
+
+
+def _defined_names(pkg: Package) -> set[str]:
+    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
+    return {(el.get("name") or "").upper() for el in root.iter(f"{{{MAIN_NS}}}definedName")}
+
+
+def _check_functions(sheets: list[_Sheet], engine: bridge.EngineFunctions, names: set[str],
+                     source: str) -> None:
+    unknown: dict[str, list[str]] = {}
+    for sheet in sheets:
+        for cell in sheet.xml.formula_cells():
+            assert cell.formula is not None
+            text = bridge.normalize_formula(cell.formula.text)
+            for name in bridge.called_functions(text):
+                upper = name.upper()
+                bare = upper.removeprefix("_XLFN.").removeprefix("_XLWS.")
+                if engine.knows(upper) or bare in _PARSER_FUNCTIONS or upper in names:
+                    continue
+                unknown.setdefault(name, []).append(sheet_ref(sheet.info.name, cell.ref))
+    if not unknown:
+        return
+    lines = []
+    for name, cells in sorted(unknown.items()):
+        shown = ", ".join(cells[:8]) + (f" og {len(cells) - 8} celler til" if len(cells) > 8 else "")
+        canonical = bridge.canonical_name(name)
+        kind = ("KOSTRA-funksjonen finnes ikke i denne versjonen av kostra-functions"
+                if canonical else "funksjonen kan ikke beregnes uten Excel")
+        lines.append(f"  {name} ({kind}): {shown}")
+    raise UnknownFunctionError(
+        f"{source}: arbeidsboken bruker funksjoner som ikke kan beregnes:\n" + "\n".join(lines)
+        + "\nIngen fil er skrevet. Bytt ut funksjonene, eller oppdater kostra-functions "
+        "(se «kostra funksjoner» for hva som finnes)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Spill plan: which formulas spill where
+
+
+@dataclass
+class _Plan:
+    areas: dict[CellKey, Area] = field(default_factory=dict)  # dynamic anchors → spill range
+    blocked: dict[CellKey, str] = field(default_factory=dict)  # anchor → reason (#SPILL!)
+
+    def same_as(self, other: _Plan) -> bool:
+        return self.areas == other.areas and set(self.blocked) == set(other.blocked)
+
+
+def _initial_plan(sheets: list[_Sheet]) -> _Plan:
+    plan = _Plan()
+    for sheet in sheets:
+        for pos, area in sheet.dynamic.items():
+            plan.areas[(sheet.info.name, pos)] = area
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# One calculation pass
+
+
+@dataclass
+class _PassResult:
+    values: dict[tuple[str, str], Any]  # (SHEET UPPER, "A1" or "A1:B3") → formulas value
+    raw: dict[tuple[str, str], tuple[Any, list[str]]]  # cell/array output → (raw result, messages)
+    referenced: list[tuple[str, Area]]  # ranges formulas read
+    texts: dict[CellKey, str]  # formula text per formula cell (shared formulas translated)
+
+
+_KEY = re.compile(r"^'\[[^\]]+\](.+)'!([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)$")
+
+
+def _split_key(key: Any) -> tuple[str, str] | None:
+    if not isinstance(key, str) or isinstance(key, sh.Token):
+        return None
+    m = _KEY.match(key)
+    if not m:
+        return None
+    return m.group(1).replace("''", "'"), m.group(2)
+
+
+class _Model(formulas.ExcelModel):
+    """formulas' model, noting which cell a KOSTRA reason belongs to when formulas evaluates a
+    constant part of a formula while compiling it."""
+
+    def __init__(self, state: bridge.RunState) -> None:
+        super().__init__()
+        self._state = state
+        self.compile_messages: dict[str, list[str]] = {}
+
+    def compile_cell(self, cell: Any, context: Any, references: Any, formula_references: Any) -> Any:
+        self._state.take()
+        compiled = super().compile_cell(cell, context, references, formula_references)
+        messages = self._state.take()
+        if messages and getattr(compiled, "output", None):
+            self.compile_messages[compiled.output] = messages
+        return compiled
+
+
+class _Spy:
+    """Wraps a cell's compiled function: keeps its raw result (before formulas reshapes it to the
+    cell) and the Norwegian reasons the KOSTRA functions gave while it ran."""
+
+    def __init__(self, func: Any, output: str, state: bridge.RunState,
+                 record: dict[str, tuple[Any, list[str]]], compile_messages: list[str]) -> None:
+        self.func = func
+        self.output = output
+        self.state = state
+        self.record = record
+        self.compile_messages = compile_messages
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.state.take()
+        result = self.func(*args, **kwargs)
+        self.record[self.output] = (result, self.compile_messages + self.state.take())
+        return result
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.func, item)
+
+
+def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Sheet],
+                  display_name: str) -> _PassResult:
+    from formulas.cell import Ref
+
+    state = bridge.RunState(
+        hidden_rows={s.info.name.upper(): s.hidden_rows for s in sheets},
+        filtered_sheets={s.info.name.upper() for s in sheets if s.has_filter},
+        subtotal_cells=_subtotal_cells(sheets),
+    )
+    record: dict[str, tuple[Any, list[str]]] = {}
+    with engine.activate(state), _quiet_logs():
+        model = _Model(state)
+        try:
+            model.loads(str(path))
+            model.finish()
+        except Exception as exc:  # formulas raises many kinds for a formula it cannot read
+            _diagnose_parse_failure(sheets, display_name, exc)
+        dsp = model.dsp
+        for name, cell in model.cells.items():
+            if isinstance(cell, Ref) or cell.func is None:
+                continue
+            for fid in dsp.dmap.pred.get(name, {}):
+                node = dsp.nodes.get(fid)
+                if node and node.get("type") == "function" and node.get("function") is cell.func:
+                    node["function"] = _Spy(cell.func, name, state, record,
+                                            model.compile_messages.get(name, []))
+        solution = model.calculate()
+        texts = _formula_texts(model, sheets)
+    values: dict[tuple[str, str], Any] = {}
+    for key, value in solution.items():
+        split = _split_key(key)
+        if split is not None:
+            values[split] = value
+    raw: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+    for key, item in record.items():
+        split = _split_key(key)
+        if split is not None:
+            raw[split] = item
+    referenced = []
+    succ = dsp.dmap.succ
+    for node_id in dsp.data_nodes:
+        split = _split_key(node_id)
+        if split is None or not succ.get(node_id):
+            continue
+        try:
+            referenced.append((split[0], Area.parse(split[1])))
+        except ValueError:
+            continue
+    return _PassResult(values, raw, referenced, texts)
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """formulas/schedula log a traceback for every cell they cannot calculate; we report those cells
+    ourselves (with sheet and cell), so their logs are silenced while we calculate."""
+    loggers = [logging.getLogger(name) for name in ("schedula", "formulas")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet]) -> dict[CellKey, str]:
+    """Formula text of every formula cell as openpyxl reads it (shared formulas translated)."""
+    from formulas.excel import BOOK
+
+    out: dict[CellKey, str] = {}
+    books = [d[BOOK] for d in model.books.values() if BOOK in d]
+    if not books:
+        return out
+    book = books[0]
+    for sheet in sheets:
+        if sheet.info.name not in book.sheetnames:
+            continue
+        ws = book[sheet.info.name]
+        for cell in sheet.xml.formula_cells():
+            value = ws.cell(cell.row, cell.col).value
+            text = getattr(value, "text", value)
+            if isinstance(text, str) and text.startswith("="):
+                out[(sheet.info.name, (cell.row, cell.col))] = text[1:]
+    return out
+
+
+def _subtotal_cells(sheets: list[_Sheet]) -> dict[str, set[Pos]]:
+    out: dict[str, set[Pos]] = {}
+    for sheet in sheets:
+        cells = set()
+        shared_subtotal: set[str] = set()
+        for cell in sheet.xml.formula_cells():
+            f = cell.formula
+            assert f is not None
+            text = f.text.upper()
+            if "SUBTOTAL(" in text or "AGGREGATE(" in text:
+                cells.add((cell.row, cell.col))
+                if f.get("t") == "shared":
+                    shared_subtotal.add(f.get("si"))
+            elif f.get("t") == "shared" and f.get("si") in shared_subtotal:
+                cells.add((cell.row, cell.col))
+        out[sheet.info.name.upper()] = cells
+    return out
+
+
+def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -> None:
+    bad = []
+    parser = formulas.Parser()
+    for sheet in sheets:
+        for cell in sheet.xml.formula_cells():
+            assert cell.formula is not None
+            text = cell.formula.text
+            if not text:
+                continue
+            try:
+                parser.ast("=" + bridge.normalize_formula(text))
+            except Exception:
+                bad.append(f"  {sheet_ref(sheet.info.name, cell.ref)}: ={text}")
+    if bad:
+        raise WorkbookError(
+            f"{source}: formlene i disse cellene kan ikke tolkes av beregningsmotoren:\n"
+            + "\n".join(bad[:20]) + "\nIngen fil er skrevet."
+        ) from None
+    raise WorkbookError(
+        f"{source}: arbeidsboken kan ikke beregnes ({type(exc).__name__}: {exc}). Ingen fil er skrevet."
+    ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# The calculation copy: what formulas reads on each pass
+
+
+def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
+               folder: Path) -> Path:
+    """Write the package formulas reads for a pass (normalized names, spill ranges in place)."""
+    replaced: dict[str, bytes] = {}
+    for sheet in sheets:
+        xml = SheetXml(pkg.data[sheet.info.part], sheet.xml.what)
+        name = sheet.info.name
+        changed = False
+        new_areas = {pos: area for (s, pos), area in plan.areas.items() if s == name}
+        blocked = {pos for (s, pos) in plan.blocked if s == name}
+        for cell in list(xml.formula_cells()):
+            pos = (cell.row, cell.col)
+            f = cell.formula
+            assert f is not None
+            text = texts.get((name, pos), f.text)
+            normalized = bridge.normalize_formula(text)
+            if pos in blocked:
+                xml.replace_cell(cell, _formula_cell(xml, cell, [], f"{bridge.SPILL_FUNCTION}()"))
+                changed = True
+            elif pos in new_areas:
+                attrs = [("t", "array"), ("ref", new_areas[pos].ref)]
+                xml.replace_cell(cell, _formula_cell(xml, cell, attrs, normalized))
+                changed = True
+            elif normalized != f.text and f.text:
+                xml.replace_cell(cell, _formula_cell(xml, cell, f.attrs, normalized))
+                changed = True
+        # Values stored by an earlier spill that the current plan no longer covers are blank now.
+        covered = {p for pos, area in new_areas.items() for p in area.cells()}
+        for pos in sheet.spill_owned - covered:
+            cell = xml.cells.get(pos)
+            if cell is not None and cell.formula is None and not cell.is_empty:
+                xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, set_attr(cell.attrs, "t", None), ""))
+                changed = True
+        if changed:
+            replaced[sheet.info.part] = xml.to_bytes()
+    target = folder / ("beregning" + pkg.path.suffix.lower())
+    if not replaced and pkg.path.suffix.lower() == ".xlsx":
+        shutil.copyfile(pkg.path, target)
+    else:
+        pkg.write(target, replaced=replaced)
+    return target
+
+
+def _formula_cell(xml: SheetXml, cell: CellXml, f_attrs: list[tuple[str, str]], text: str) -> str:
+    p = xml.prefix
+    f = f"<{p}f{''.join(f' {k}={chr(34)}{v}{chr(34)}' for k, v in f_attrs)}>{escape_text(text)}</{p}f>"
+    attrs = set_attr(cell.attrs, "t", None)
+    attrs = set_attr(attrs, "cm", None)
+    return xml.cell_xml(cell.row, cell.col, attrs, f)
+
+
+# ---------------------------------------------------------------------------------------------
+# The calculation
+
+
+def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Calculation:
+    """Calculate every formula of a package; raises :class:`WorkbookError` when it cannot."""
+    engine = engine or default_engine()
+    metadata = DynamicArrayMetadata.read(pkg)
+    sheets = _load_sheets(pkg, metadata)
+    display = pkg.path.name
+    _check_functions(sheets, engine, _defined_names(pkg), display)
+    by_name = {s.info.name: s for s in sheets}
+    plan = _initial_plan(sheets)
+    texts: dict[CellKey, str] = {}
+    calc = Calculation()
+    used = plan
+    with tempfile.TemporaryDirectory(prefix="kostra-beregn-") as tmp:
+        folder = Path(tmp)
+        result: _PassResult | None = None
+        for attempt in range(1, MAX_PASSES + 1):
+            used = plan
+            path = _calc_copy(pkg, sheets, used, texts, folder)
+            result = _run_formulas(path, engine, sheets, display)
+            if not texts:
+                texts = result.texts
+            calc.passes = attempt
+            plan = _next_plan(sheets, by_name, used, result)
+            if plan.same_as(used) or not _depends_on_change(used, plan, result):
+                break
+        else:
+            raise WorkbookError(
+                f"{display}: dynamiske matriser endrer størrelse hver gang arbeidsboken beregnes "
+                f"(prøvde {MAX_PASSES} ganger); sjekk om en formel avhenger av sitt eget resultat."
+            )
+    assert result is not None
+    _collect(calc, sheets, used, plan, result, texts)
+    return calc
+
+
+def _shape_of(raw: Any) -> tuple[int, int]:
+    if hasattr(raw, "value") and type(raw).__name__ == "Ranges":
+        raw = raw.value
+    if isinstance(raw, np.ndarray):
+        if raw.ndim == 0:
+            return 1, 1
+        if raw.ndim == 1:
+            return 1, raw.shape[0]
+        return int(raw.shape[0]), int(raw.shape[1])
+    return 1, 1
+
+
+def _next_plan(sheets: list[_Sheet], by_name: dict[str, _Sheet], used: _Plan,
+               result: _PassResult) -> _Plan:
+    """Where each formula spills, given the result shapes of the last pass."""
+    new = _Plan()
+    taken: dict[str, list[Area]] = {s.info.name: [] for s in sheets}
+    for sheet in sheets:
+        name = sheet.info.name
+        upper = name.upper()
+        for cell in sorted(sheet.xml.formula_cells(), key=lambda c: (c.row, c.col)):
+            pos = (cell.row, cell.col)
+            key = (name, pos)
+            if pos in sheet.cse:
+                continue
+            if key in used.blocked:  # its formula was replaced by #SPILL! in this pass
+                new.blocked[key] = used.blocked[key]
+                continue
+            f = cell.formula
+            assert f is not None
+            shared_ref = f.get("ref") if f.get("t") == "shared" else ""
+            shared_master = bool(shared_ref) and Area.parse(shared_ref).shape != (1, 1)
+            used_area = used.areas.get(key)
+            raw = result.raw.get((upper, used_area.ref if used_area is not None else cell.ref))
+            if raw is None:
+                if used_area is not None:
+                    new.areas[key] = used_area
+                continue
+            rows, cols = _shape_of(raw[0])
+            if (rows, cols) == (1, 1):
+                if used_area is not None:
+                    new.areas[key] = Area.at(cell.row, cell.col)
+                continue
+            area = Area.at(cell.row, cell.col, rows, cols)
+            reason = _collision(sheet, by_name, area, pos, taken[name])
+            if shared_master and not reason:
+                reason = (f"formelen er kopiert til {f.get('ref')} som delt formel; en formel som gir en "
+                          "tabell må skrives inn i én celle")
+            if reason:
+                new.blocked[key] = reason
+            else:
+                new.areas[key] = area
+                taken[name].append(area)
+    return new
+
+
+def _collision(sheet: _Sheet, by_name: dict[str, _Sheet], area: Area, anchor: Pos,
+               taken: list[Area]) -> str:
+    if not area.within_sheet():
+        return f"resultatet ({area.shape[0]}×{area.shape[1]}) går utenfor regnearket"
+    for pos in area.cells():
+        if pos == anchor:
+            continue
+        if pos in sheet.spill_owned:
+            continue
+        if not sheet.xml.is_blank(*pos):
+            return f"cellen {make_ref(*pos)} i området {area.ref} er ikke tom"
+    for merged in sheet.merged:
+        if merged.intersects(area):
+            return f"området {area.ref} overlapper de sammenslåtte cellene {merged.ref}"
+    for master, cse in sheet.cse.items():
+        if cse.intersects(area):
+            return f"området {area.ref} overlapper matriseformelen i {make_ref(*master)}"
+    for other in taken:
+        if other.intersects(area):
+            return f"området {area.ref} overlapper en annen dynamisk matrise ({other.ref})"
+    return ""
+
+
+def _depends_on_change(old: _Plan, new: _Plan, result: _PassResult) -> bool:
+    """True when some formula reads a cell whose value the new spill plan changes."""
+    changed: list[tuple[str, Area]] = []
+    for key in set(old.areas) | set(new.areas) | set(old.blocked) | set(new.blocked):
+        a, b = old.areas.get(key), new.areas.get(key)
+        if a == b and (key in old.blocked) == (key in new.blocked):
+            continue
+        _, pos = key
+        sheet = key[0]
+        for area in (a, b, Area.at(*pos)):
+            if area is not None:
+                changed.append((sheet.upper(), area))
+    if not changed:
+        return False
+    for sheet, ref_area in result.referenced:
+        for csheet, area in changed:
+            if sheet == csheet and ref_area.intersects(area):
+                return True
+    return False
+
+
+def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, result: _PassResult,
+             texts: dict[CellKey, str]) -> None:
+    """Values of every formula cell (and spilled cell) from the last pass, and the issues."""
+    for sheet in sheets:
+        name = sheet.info.name
+        upper = name.upper()
+        for cell in sheet.xml.formula_cells():
+            pos = (cell.row, cell.col)
+            key = (name, pos)
+            assert cell.formula is not None
+            text = texts.get(key, cell.formula.text)
+            calc.formula_text[key] = text
+            calc.formula_cells += 1
+            if pos in sheet.cse:
+                _collect_cse(calc, name, sheet.cse[pos], result.values.get((upper, sheet.cse[pos].ref)),
+                             cell.ref, text)
+                continue
+            if key in plan.blocked:
+                calc.values[key] = ExcelError("#SPILL!")
+                calc.blocked[key] = plan.blocked[key]
+                calc.spills[key] = Area.at(*pos)
+                calc.issues.append(CellIssue(name, cell.ref, text, "#SPILL!",
+                                             f"Resultatet får ikke plass: {plan.blocked[key]}."))
+                continue
+            used_area = used.areas.get(key)
+            out_ref = used_area.ref if used_area is not None else cell.ref
+            raw = result.raw.get((upper, out_ref))
+            if raw is None:
+                _missing(calc, name, cell.ref, text)
+                continue
+            matrix = _matrix(raw[0])
+            messages = raw[1]
+            area = plan.areas.get(key)
+            if area is not None:
+                calc.spills[key] = area
+                if matrix.shape != area.shape:
+                    calc.values[key] = ExcelError("#VALUE!")
+                    calc.issues.append(CellIssue(name, cell.ref, text, "#VALUE!",
+                                                 "Størrelsen på den dynamiske matrisen ble ikke stabil."))
+                    continue
+                for (r, c) in area.cells():
+                    calc.values[(name, (r, c))] = plain_value(matrix[r - area.top, c - area.left])
+            else:
+                calc.values[key] = plain_value(matrix[0, 0])
+            v = calc.values.get(key)
+            if isinstance(v, ExcelError):
+                message = "; ".join(dict.fromkeys(messages))
+                if not message and v.code == "#NAME?":
+                    message = "ukjent navn eller funksjon"
+                calc.issues.append(CellIssue(name, cell.ref, text, v.code, message))
+
+
+def _collect_cse(calc: Calculation, name: str, area: Area, value: Any, ref: str, text: str) -> None:
+    if value is None:
+        _missing(calc, name, ref, text)
+        return
+    matrix = _matrix(value)
+    errors = []
+    for (r, c) in area.cells():
+        i, j = r - area.top, c - area.left
+        inside = i < matrix.shape[0] and j < matrix.shape[1]
+        v = plain_value(matrix[i, j]) if inside else ExcelError("#N/A")
+        calc.values[(name, (r, c))] = v
+        if isinstance(v, ExcelError):
+            errors.append(v)
+    if errors:
+        calc.issues.append(CellIssue(name, area.ref, text, errors[0].code,
+                                     f"{len(errors)} av {area.shape[0] * area.shape[1]} celler i "
+                                     "matriseformelen har feilverdi"))
+
+
+def _missing(calc: Calculation, sheet: str, ref: str, text: str) -> None:
+    calc.values[(sheet, _pos(ref))] = None
+    calc.issues.append(CellIssue(sheet, ref, text, "(ingen verdi)",
+                                 "Beregningsmotoren ga ingen verdi for cellen (sirkulær referanse?)."))
+
+
+def _pos(ref: str) -> Pos:
+    from kostra_functions.engine.package import parse_ref
+
+    return parse_ref(ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the results into the package
+
+
+def write_calculation(pkg: Package, calc: Calculation, out: str | Path) -> None:
+    """Write ``pkg`` to ``out`` with every computed value stored as the cell's cached value."""
+    metadata = DynamicArrayMetadata.read(pkg)
+    sheets = _load_sheets(pkg, metadata)
+    replaced: dict[str, bytes] = {}
+    for sheet in sheets:
+        data = _patched_sheet(sheet, calc, metadata)
+        if data is not None:
+            replaced[sheet.info.part] = data
+    more_replaced, added = metadata.updated_parts(pkg)
+    replaced.update(more_replaced)
+    workbook = _without_full_calc_on_load(pkg)
+    if workbook is not None:
+        replaced[pkg.workbook_part] = workbook
+    pkg.write(out, replaced=replaced, added=added)
+
+
+def _without_full_calc_on_load(pkg: Package) -> bytes | None:
+    """The workbook part without ``fullCalcOnLoad`` (which tells Excel to recalculate everything on
+    open, set by writers that cannot store values, openpyxl among them): the values are stored now,
+    and a reader without the add-in should see them, not #NAME?. Nothing else is touched."""
+    from kostra_functions.engine.package import decode_xml, encode_xml, format_attrs
+
+    text, encoding = decode_xml(pkg.data[pkg.workbook_part])
+    m = re.search(r"<((?:\w+:)?calcPr)\b([^>]*?)(\s*/?)>", text)
+    if not m:
+        return None
+    attrs = parse_attrs(m.group(2))
+    if dict(attrs).get("fullCalcOnLoad") not in ("1", "true"):
+        return None
+    new = f"<{m.group(1)}{format_attrs(set_attr(attrs, 'fullCalcOnLoad', None))}{m.group(3)}>"
+    return encode_xml(text[:m.start()] + new + text[m.end():], encoding)
+
+
+def _patched_sheet(sheet: _Sheet, calc: Calculation, metadata: DynamicArrayMetadata) -> bytes | None:
+    xml = sheet.xml
+    name = sheet.info.name
+    p = xml.prefix
+    dynamic_cm: int | None = None
+    spill_cells: dict[Pos, Any] = {}
+    extent: Area | None = None
+    for (s, anchor), area in calc.spills.items():
+        if s != name:
+            continue
+        for pos in area.cells():
+            if pos != anchor:
+                spill_cells[pos] = calc.values.get((s, pos))
+        extent = area if extent is None else Area(min(extent.top, area.top), min(extent.left, area.left),
+                                                  max(extent.bottom, area.bottom),
+                                                  max(extent.right, area.right))
+    for cell in list(xml.formula_cells()):
+        pos = (cell.row, cell.col)
+        key = (name, pos)
+        f = cell.formula
+        assert f is not None
+        value = calc.values.get(key)
+        f_xml = f.raw
+        cm: str | None = cell.attr("cm") or None
+        if key in calc.spills:
+            area = calc.spills[key]
+            f_attrs = [(k, v) for k, v in f.attrs if k not in ("t", "ref", "si")]
+            f_attrs = [("t", "array"), ("ref", area.ref), *f_attrs]
+            text = None
+            if f.get("t") == "shared":
+                text = calc.formula_text.get(key, f.text)
+            f_xml = f.render(f_attrs, text, prefix=p)
+            if dynamic_cm is None:
+                dynamic_cm = metadata.index_for_dynamic()
+            cm = str(dynamic_cm)
+        xml.replace_cell(cell, _value_cell(xml, cell.attrs, cell.inner, f_xml, value, cm))
+    for master, area in sheet.cse.items():
+        for pos in area.cells():
+            if pos == master:
+                continue
+            cell = xml.cells.get(pos)
+            value = calc.values.get((name, pos))
+            if cell is None:
+                xml.add_cell(pos[0], pos[1], _value_cell(xml, [("r", make_ref(*pos))], "", "", value, None))
+            elif cell.formula is None:
+                cm = cell.attr("cm") or None
+                xml.replace_cell(cell, _value_cell(xml, cell.attrs, cell.inner, "", value, cm))
+    for pos, value in spill_cells.items():
+        cell = xml.cells.get(pos)
+        if cell is None:
+            xml.add_cell(pos[0], pos[1], _value_cell(xml, [("r", make_ref(*pos))], "", "", value, None))
+        elif cell.formula is None:
+            xml.replace_cell(cell, _value_cell(xml, cell.attrs, cell.inner, "", value, None))
+    for pos in sheet.spill_owned - set(spill_cells):
+        cell = xml.cells.get(pos)
+        if cell is not None and cell.formula is None and not cell.is_empty:
+            attrs = set_attr(set_attr(cell.attrs, "t", None), "cm", None)
+            xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, attrs, _ext_lst(cell.inner)))
+    if extent is not None:
+        xml.set_dimension(extent)
+    return xml.to_bytes() if xml.changed else None
+
+
+_EXT_LST = re.compile(r"<(?:\w+:)?extLst\b.*?</(?:\w+:)?extLst>", re.DOTALL)
+
+
+def _ext_lst(inner: str) -> str:
+    m = _EXT_LST.search(inner)
+    return m.group(0) if m else ""
+
+
+def _value_cell(xml: SheetXml, attrs: list[tuple[str, str]], inner: str, f_xml: str, value: Any,
+                cm: str | None) -> str:
+    t, v = encode_value(value)
+    new_attrs = set_attr(attrs, "t", t, after=("r", "s"))
+    new_attrs = set_attr(new_attrs, "cm", cm, after=("r", "s", "t"))
+    p = xml.prefix
+    body = f_xml + (f"<{p}v>{v}</{p}v>" if v is not None else "") + _ext_lst(inner)
+    return xml.cell_xml(0, 0, new_attrs, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+_DEFAULT_ENGINE: bridge.EngineFunctions | None = None
+
+
+def default_engine() -> bridge.EngineFunctions:
+    """The engine for the table as it is now (built on first use, once per process)."""
+    global _DEFAULT_ENGINE
+    if _DEFAULT_ENGINE is None:
+        _DEFAULT_ENGINE = bridge.EngineFunctions()
+    return _DEFAULT_ENGINE
+
+
+def check_output_path(source: Path, output: Path, overwrite: bool) -> None:
+    """Refuse to overwrite the input (or any existing file) without ``overwrite``."""
+    if output.suffix.lower() != source.suffix.lower():
+        raise WorkbookError(
+            f"{output}: utfilen må ha samme filtype som innfilen ({source.suffix}); ellers kan Excel "
+            "ikke åpne den."
+        )
+    if output.exists() and not overwrite:
+        same = output.resolve() == source.resolve()
+        what = "innfilen" if same else "en eksisterende fil"
+        raise WorkbookError(f"{output}: vil ikke skrive over {what} uten --overskriv.")
+
+
+def recalculate(source: str | Path, output: str | Path | None = None, *, overwrite: bool = False,
+                engine: bridge.EngineFunctions | None = None) -> RecalcResult:
+    """Calculate ``source`` and write it to ``output`` with cached values (formulas kept).
+
+    ``output`` ``None`` means the source itself, which needs ``overwrite=True``. Nothing is written
+    when the workbook cannot be calculated (an unknown function, a formula the engine cannot read);
+    cells that calculate to an error value are written as Excel would show them and reported.
+    """
+    src = Path(source)
+    out = Path(output) if output is not None else src
+    check_output_path(src, out, overwrite)
+    pkg = Package.read(src)
+    calc = calculate(pkg, engine)
+    write_calculation(pkg, calc, out)
+    return RecalcResult(src, out, calc)
+
+
+def iter_stored_values(pkg: Package) -> Iterator[tuple[str, Pos, bool, Any]]:
+    """``(sheet, pos, is_formula, stored value)`` for every formula cell and every stored spill value."""
+    metadata = DynamicArrayMetadata.read(pkg)
+    strings = shared_strings(pkg)
+    for sheet in _load_sheets(pkg, metadata):
+        array_cells: set[Pos] = set()
+        for anchor, area in list(sheet.dynamic.items()) + list(sheet.cse.items()):
+            array_cells.update(p for p in area.cells() if p != anchor)
+        for pos, cell in sheet.xml.cells.items():
+            if cell.formula is not None:
+                yield sheet.info.name, pos, True, stored_value(cell, strings)
+            elif pos in array_cells:
+                yield sheet.info.name, pos, False, stored_value(cell, strings)
+
+
+def shared_strings(pkg: Package) -> list[str]:
+    part = pkg.part_with_type(pkg.workbook_part, "/sharedStrings")
+    if part is None or part not in pkg.data:
+        return []
+    root = safe_parse(pkg.data[part], f"{pkg.path.name}:{part}")
+    ns = f"{{{MAIN_NS}}}"
+    out = []
+    for si in root.findall(f"{ns}si"):
+        out.append("".join(t.text or "" for t in si.iter(f"{ns}t") if not _in_phonetic(si, t)))
+    return out
+
+
+def _in_phonetic(si: Any, t: Any) -> bool:
+    for rph in si.findall(f"{{{MAIN_NS}}}rPh"):
+        if t in list(rph.iter()):
+            return True
+    return False
+
+
+def stored_value(cell: CellXml, strings: list[str]) -> Any:
+    """The value a cell stores (its cached value for a formula), as a plain Python value."""
+    t = cell.type
+    if cell.value_raw is None:
+        if t == "inlineStr" and cell.has_inline:
+            texts = re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", cell.inner, re.DOTALL)
+            return unescape("".join(texts))
+        return None
+    raw = unescape(cell.value_raw)
+    if raw == "" and t not in ("str", "inlineStr"):
+        return None  # <v/>: no value stored (openpyxl writes this for formulas)
+    if t == "s":
+        try:
+            return strings[int(raw)]
+        except (ValueError, IndexError):
+            return ExcelError("#REF!")
+    if t in ("str", "inlineStr"):
+        return raw
+    if t == "b":
+        return raw.strip() in ("1", "true")
+    if t == "e":
+        return ExcelError(raw.strip())
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def values_equal(a: Any, b: Any, rel: float = 1e-9, abs_tol: float = 1e-9) -> bool:
+    """Equality for cached vs computed values: numbers within rounding noise, text exact."""
+    if isinstance(a, ExcelError) or isinstance(b, ExcelError):
+        return isinstance(a, ExcelError) and isinstance(b, ExcelError) and a.code == b.code
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (isinstance(a, bool) and isinstance(b, bool) and a == b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b

@@ -1,0 +1,301 @@
+"""Regenerate district workbooks: fill each template with a district's data, recalculate, write.
+
+A data folder holds one sub-folder per district with its exports from Agresso::
+
+    <data>/<bydel>/regnskap_<år>.csv|xlsx      accounts (required)
+    <data>/<bydel>/budsjett_<år>.csv|xlsx      adjusted budget (required)
+    <data>/<bydel>/resultatenheter.csv         ansvar → result unit (optional)
+    <data>/<bydel>/bilag/ or <data>/bilag/     bilagsliste.csv + fullmaktsregister.csv (optional)
+    <data>/<bydel>.toml or <data>/<bydel>/bydel.toml   [bydel] navn = "…" (optional)
+
+:func:`regenerate` writes ``<ut>/<bydel>/<mal>_<år>-<periode>.xlsx`` for every district and
+template, in parallel processes, each one filled (:func:`~kostra_functions.engine.templates.
+fill_template`), recalculated and stored with cached values (:mod:`kostra_functions.engine.recalc`).
+Folder names come from district names made safe (:func:`safe_name`): lower case ASCII letters,
+digits and ``_`` only, so a name can never point outside the output folder.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kostra_functions.engine.package import WorkbookError
+from kostra_functions.engine.recalc import CellIssue, recalculate
+from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
+from kostra_functions.errors import KostraError
+
+#: Types in the aggregated «Grunnlag» table.
+ACTUAL, BUDGET = "Regnskap", "Budsjett"
+ACTUAL_EARMARKED, BUDGET_EARMARKED = "Regnskap øremerket", "Budsjett øremerket"
+
+
+def safe_name(name: str) -> str:
+    """A district name as a folder name: ``"Bydel Gamle Oslo"`` → ``"bydel_gamle_oslo"``.
+
+    Only ``a-z``, ``0-9`` and ``_`` survive (æ → ae, ø → o, å → a); ``..``, slashes and the like
+    cannot. An empty result is refused.
+    """
+    text = name.strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if not text:
+        raise WorkbookError(f"Bydelsnavnet «{name}» gir ikke et gyldig mappenavn.")
+    return text[:80]
+
+
+@dataclass(frozen=True)
+class DistrictFiles:
+    """Where one district's exports are."""
+
+    name: str
+    folder: Path
+    year: int
+    actual: Path
+    budget: Path
+    result_units: Path | None = None
+    last_year: Path | None = None
+    vouchers: Path | None = None
+    register: Path | None = None
+
+    @property
+    def slug(self) -> str:
+        return safe_name(self.name)
+
+
+def _export(folder: Path, stem: str) -> Path | None:
+    for suffix in (".csv", ".xlsx", ".xlsm"):
+        candidate = folder / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def discover(data_dir: str | Path, year: int | None = None) -> list[DistrictFiles]:
+    """The districts in a data folder (sub-folders with ``regnskap_<år>`` and ``budsjett_<år>``)."""
+    base = Path(data_dir)
+    if not base.is_dir():
+        raise WorkbookError(f"{base}: datamappen finnes ikke.")
+    found = []
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        years = sorted({int(m.group(1)) for p in folder.iterdir()
+                        if (m := re.fullmatch(r"regnskap_(\d{4})\.(?:csv|xlsx|xlsm)", p.name))})
+        if not years:
+            continue
+        y = year if year is not None else years[-1]
+        actual, budget = _export(folder, f"regnskap_{y}"), _export(folder, f"budsjett_{y}")
+        if actual is None or budget is None:
+            missing = "regnskap" if actual is None else "budsjett"
+            raise WorkbookError(f"{folder}: mangler {missing}_{y}.csv (eller .xlsx) for bydelen.")
+        vouchers_dir = next((d for d in (folder / "bilag", base / "bilag") if d.is_dir()), None)
+        found.append(DistrictFiles(
+            name=_district_name(base, folder), folder=folder, year=y, actual=actual, budget=budget,
+            result_units=_export(folder, "resultatenheter"), last_year=_export(folder, f"regnskap_{y - 1}"),
+            vouchers=_export(vouchers_dir, "bilagsliste") if vouchers_dir else None,
+            register=_export(vouchers_dir, "fullmaktsregister") if vouchers_dir else None,
+        ))
+    if not found:
+        raise WorkbookError(f"{base}: fant ingen bydelsmapper med regnskap_ÅÅÅÅ.csv og budsjett_ÅÅÅÅ.csv.")
+    slugs = [d.slug for d in found]
+    dupes = {s for s in slugs if slugs.count(s) > 1}
+    if dupes:
+        raise WorkbookError(f"{base}: flere bydeler får samme mappenavn: {', '.join(sorted(dupes))}.")
+    return found
+
+
+def _district_name(base: Path, folder: Path) -> str:
+    for meta in (base / f"{folder.name}.toml", folder / "bydel.toml"):
+        if meta.is_file():
+            try:
+                data = tomllib.loads(meta.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise WorkbookError(f"{meta}: kan ikke leses ({exc}).") from None
+            name = data.get("bydel", {}).get("navn")
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+    return folder.name.replace("_", " ").title()
+
+
+# ---------------------------------------------------------------------------------------------
+# A district's data, read and mapped once per process
+
+
+@dataclass
+class District:
+    """A district's ledger and budget, mapped to KOSTRA codes, with what templates need from them."""
+
+    files: DistrictFiles
+    actual: pd.DataFrame
+    budget: pd.DataFrame
+    ruleset: str = "oslo_bydel"
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.files.name
+
+    @property
+    def year(self) -> int:
+        return self.files.year
+
+    def last_period(self) -> int:
+        from kostra_functions.mapping import last_period
+
+        return last_period(self.actual)
+
+    def grunnlag(self) -> list[dict[str, Any]]:
+        """The aggregated input table: one row per function, function area, result unit, type
+        (Regnskap / Budsjett, ordinary or earmarked) and period; amounts in kroner to the øre,
+        expenses +, revenues −."""
+        if "grunnlag" in self._cache:
+            return self._cache["grunnlag"]
+        rows: list[dict[str, Any]] = []
+        for frame, plain, earmarked in ((self.actual, ACTUAL, ACTUAL_EARMARKED),
+                                        (self.budget, BUDGET, BUDGET_EARMARKED)):
+            keys = ["funksjon", "funksjonsomrade", "resultatenhet", "oremerket", "periode"]
+            grouped = frame.groupby(keys, observed=True, sort=True)["belop"].sum().reset_index()
+            for rec in grouped.itertuples(index=False):
+                rows.append({
+                    "G_Funksjon": str(rec.funksjon), "G_Omrade": str(rec.funksjonsomrade),
+                    "G_RES": str(rec.resultatenhet), "G_Type": earmarked if rec.oremerket else plain,
+                    "G_Periode": int(rec.periode), "G_Belop": round(float(rec.belop), 2),
+                })
+        self._cache["grunnlag"] = rows
+        return rows
+
+    def units(self) -> list[tuple[str, str]]:
+        """Result units (code, name) in code order."""
+        pairs: dict[str, str] = {}
+        for frame in (self.actual, self.budget):
+            sub = frame[["resultatenhet", "resultatenhet_navn"]].drop_duplicates()
+            for code, name in zip(sub["resultatenhet"].astype(str), sub["resultatenhet_navn"].astype(str),
+                                  strict=True):
+                if name or code not in pairs:
+                    pairs[code] = name
+        return sorted(pairs.items(), key=lambda kv: (len(kv[0]), kv[0]))
+
+    def voucher_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The voucher list and the authority register as read from the files (text kept as text)."""
+        from kostra_functions.attestation import read_rows
+
+        if self.files.vouchers is None or self.files.register is None:
+            raise WorkbookError(f"{self.name}: fant ikke bilagsliste.csv og fullmaktsregister.csv.")
+        _, vouchers, _ = read_rows(self.files.vouchers)
+        _, register, _ = read_rows(self.files.register)
+        return [r.cells for r in vouchers], [r.cells for r in register]
+
+
+@lru_cache(maxsize=8)
+def load_district(files: DistrictFiles) -> District:
+    """Read and map a district's exports (cached per process: several templates use them)."""
+    from kostra_functions.ledger import read_ledger
+    from kostra_functions.mapping import load_result_units, map_ledger
+
+    units = load_result_units(files.result_units) if files.result_units else None
+    actual = map_ledger(read_ledger(files.actual), year=files.year, result_units=units)
+    budget = map_ledger(read_ledger(files.budget), year=files.year, result_units=units)
+    return District(files, actual, budget)
+
+
+# ---------------------------------------------------------------------------------------------
+# Regenerating
+
+
+@dataclass
+class Job:
+    district: DistrictFiles
+    template: str
+    period: int
+    out_dir: Path
+    templates_dir: Path | None
+
+
+@dataclass
+class JobResult:
+    district: str
+    template: str
+    output: Path | None
+    issues: list[CellIssue] = field(default_factory=list)
+    error: str = ""
+    skipped: str = ""
+
+
+def output_path(out_dir: Path, district: DistrictFiles, template: str, period: int) -> Path:
+    target = (out_dir / district.slug / f"{safe_name(template)}_{district.year}-{period:02d}.xlsx").resolve()
+    if out_dir.resolve() not in target.parents:
+        raise WorkbookError(f"{target}: utfilen havner utenfor {out_dir}.")
+    return target
+
+
+def run_job(job: Job) -> JobResult:
+    """Fill one template for one district, recalculate and write it (runs in a worker process)."""
+    try:
+        templates = load_templates(job.templates_dir)
+        template = templates[job.template]
+        district = load_district(job.district)
+        if "bilag" in template.needs and (job.district.vouchers is None or job.district.register is None):
+            return JobResult(district.name, template.name, None,
+                             skipped="ingen bilagsliste.csv/fullmaktsregister.csv for bydelen")
+        fill = template.fill(district, job.period)
+        built = _template_file(template, job.templates_dir)
+        target = output_path(job.out_dir, job.district, template.name, job.period)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="kostra-mal-", dir=target.parent) as tmp:
+            filled = fill_template(template, built, fill, Path(tmp) / "utfylt.xlsx")
+            result = recalculate(filled, target, overwrite=True)
+        return JobResult(district.name, template.name, target, result.issues)
+    except KostraError as exc:
+        return JobResult(job.district.name, job.template, None, error=str(exc))
+
+
+def _template_file(template: Template, templates_dir: Path | None) -> Path:
+    from kostra_functions.engine.templates import default_templates_dir
+
+    base = Path(templates_dir) if templates_dir else default_templates_dir()
+    return base / f"{template.name}.xlsx"
+
+
+def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None = None,
+               year: int | None = None, templates: Sequence[str] | None = None, jobs: int = 1,
+               templates_dir: str | Path | None = None,
+               progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None) -> list[JobResult]:
+    """Regenerate every (district, template) workbook; returns one result per job."""
+    districts = discover(data_dir, year)
+    available = load_templates(templates_dir)
+    names = list(templates) if templates else sorted(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise TemplateError(f"Ukjent mal: {', '.join(unknown)}. Finnes: {', '.join(sorted(available))}.")
+    out = Path(out_dir)
+    tdir = Path(templates_dir) if templates_dir else None
+    job_list = []
+    for d in districts:
+        p = period if period is not None else load_district(d).last_period()
+        if not 1 <= p <= 13:
+            raise WorkbookError(f"{d.name}: perioden må være 1–13 (fikk {p}).")
+        job_list.extend(Job(d, name, p, out, tdir) for name in names)
+    results: list[JobResult] = []
+    if jobs <= 1 or len(job_list) == 1:
+        iterator: Iterable[Any] = map(run_job, job_list)
+        if progress:
+            iterator = progress(iterator, len(job_list))
+        results.extend(iterator)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(run_job, job) for job in job_list]
+            done: Iterable[Any] = as_completed(futures)
+            if progress:
+                done = progress(done, len(futures))
+            results.extend(f.result() for f in done)
+    order = {(j.district.name, j.template): i for i, j in enumerate(job_list)}
+    return sorted(results, key=lambda r: order.get((r.district, r.template), 0))

@@ -1,0 +1,441 @@
+"""Workbook templates: reviewable Python sources in ``templates/src/``, built to ``templates/*.xlsx``.
+
+A template source is a small module that defines ``TEMPLATE = Template(...)``: its settings (named
+input cells on the sheet «Oppsett»), its input tables (one sheet each, a header row and one defined
+name per column, e.g. ``G_Belop``), a ``build(book)`` function that lays out the report sheets with
+ordinary Excel formulas mixed with ``KOSTRA_*`` functions, and a ``fill(district, period)`` function
+that returns the aggregated data (per function/result unit/period, from pandas) that
+``kostra regenerer`` writes into the input tables.
+
+Formulas refer to inputs only through the defined names, so a report formula reads like
+``=SUMIFS(G_Belop;G_Funksjon;$B7;G_Type;"Regnskap";G_Periode;"<="&Periode)``. When a template is
+filled, each column name is resized to exactly the rows written (at least one row, so an empty table
+sums to 0). Building is reproducible: the same source gives the same bytes (fixed timestamps), so
+the committed ``.xlsx`` can be checked against its source.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kostra_functions.errors import KostraError
+
+Kind = Literal["tekst", "tall", "heltall", "dato", "sann"]
+
+SETTINGS_SHEET = "Oppsett"
+#: Timestamp written into built templates (docProps and zip entries), so builds are reproducible.
+BUILD_TIME = datetime(2023, 1, 1, 0, 0, 0)
+#: calcId of Excel 2019/365's calculation engine. Our workbooks carry values stored by our engine,
+#: which follows today's semantics (dynamic arrays), so Excel need not recalculate them on open
+#: (openpyxl's default, 124519 = Excel 2007, plus fullCalcOnLoad makes Excel recalculate at once,
+#: which shows #NAME? to anyone without the add-in).
+CALC_ID = 191029
+
+MONEY = '# ##0;[Red]-# ##0'
+MONEY_ORE = '# ##0.00;[Red]-# ##0.00'
+PERCENT = "0.0 %"
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+AREA_FILL = PatternFill("solid", fgColor="F2F2F2")
+TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = PatternFill("solid", fgColor="E2EFDA")
+THIN = Side(style="thin", color="999999")
+TOP_LINE = Border(top=THIN)
+
+
+class TemplateError(KostraError):
+    """A template source or a template workbook that cannot be used; names the file."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table; ``name`` is the defined name of the column's data cells."""
+
+    header: str
+    name: str
+    kind: Kind = "tekst"
+    width: float = 14.0
+    #: A calculated column: the formula for row ``{r}`` (written for every data row when filled).
+    formula: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input table on a sheet of its own: header in row 1, data from row 2."""
+
+    key: str
+    sheet: str
+    columns: tuple[Column, ...]
+    note: str = ""
+    #: Defined name for the whole table including the header row (for functions that take a range
+    #: with headers, such as KOSTRA_ATTESTASJON's register).
+    whole_name: str | None = None
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named input cell on «Oppsett»."""
+
+    name: str
+    label: str
+    default: Any = None
+    kind: Kind = "tekst"
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    help: str = ""
+
+
+@dataclass
+class Fill:
+    """What ``kostra regenerer`` writes into a template: setting values and table rows."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template as its source defines it."""
+
+    name: str
+    title: str
+    description: str
+    settings: tuple[Setting, ...]
+    tables: tuple[Table, ...]
+    build: Callable[[Book], None]
+    fill: Callable[[Any, int], Fill]
+    #: What district data the template needs (``regnskap``, ``budsjett``, ``bilag`` …).
+    needs: tuple[str, ...] = ("regnskap", "budsjett")
+    source: Path | None = None
+
+    def table(self, key: str) -> Table:
+        for t in self.tables:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding and loading template sources
+
+
+def default_templates_dir() -> Path:
+    """``templates/`` of the checkout (``$KOSTRA_MALER`` overrides it)."""
+    env = os.environ.get("KOSTRA_MALER")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "templates"
+    return repo if repo.is_dir() else Path("templates")
+
+
+def load_templates(folder: str | Path | None = None) -> dict[str, Template]:
+    """Every template source in ``<folder>/src/*.py`` (files starting with ``_`` are helpers)."""
+    base = Path(folder) if folder else default_templates_dir()
+    src = base / "src"
+    if not src.is_dir():
+        raise TemplateError(f"{src}: fant ingen malkilder (mappen finnes ikke).")
+    out: dict[str, Template] = {}
+    for path in sorted(src.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        template = _load_source(path)
+        if template.name in out:
+            raise TemplateError(f"{path}: malen «{template.name}» er definert to ganger.")
+        out[template.name] = template
+    return out
+
+
+def _load_source(path: Path) -> Template:
+    module_name = f"kostra_template_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise TemplateError(f"{path}: kan ikke lese malkilden.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except KostraError:
+        raise
+    except Exception as exc:
+        raise TemplateError(f"{path}: malkilden feiler ({type(exc).__name__}: {exc}).") from exc
+    template = getattr(module, "TEMPLATE", None)
+    if not isinstance(template, Template):
+        raise TemplateError(f"{path}: malkilden definerer ikke TEMPLATE = Template(...).")
+    object.__setattr__(template, "source", path)
+    return template
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+class Book:
+    """What a template's ``build`` function gets: the workbook and small layout helpers."""
+
+    def __init__(self, wb: openpyxl.Workbook, template: Template) -> None:
+        self.wb = wb
+        self.template = template
+        self.report_sheets: list[str] = []
+
+    def report(self, title: str, widths: Sequence[float] = ()) -> Worksheet:
+        """A new report sheet (shown first, in creation order)."""
+        ws = self.wb.create_sheet(title)
+        self.report_sheets.append(title)
+        for i, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.sheet_view.showGridLines = False
+        return ws
+
+    @staticmethod
+    def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
+        ws["A1"] = text
+        ws["A1"].font = Font(bold=True, size=14)
+        if subtitle is not None:
+            ws["A2"] = subtitle
+            ws["A2"].font = Font(italic=True, color="595959")
+
+    @staticmethod
+    def header(ws: Worksheet, row: int, labels: Sequence[str], start_col: int = 1) -> None:
+        for i, label in enumerate(labels):
+            cell = ws.cell(row, start_col + i, label)
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = 30
+
+    @staticmethod
+    def style_row(ws: Worksheet, row: int, first_col: int, last_col: int, *, fill: PatternFill | None = None,
+                  bold: bool = False, top_line: bool = False) -> None:
+        for col in range(first_col, last_col + 1):
+            cell = ws.cell(row, col)
+            if fill is not None:
+                cell.fill = fill
+            if bold:
+                cell.font = Font(bold=True)
+            if top_line:
+                cell.border = TOP_LINE
+
+    @staticmethod
+    def number_format(ws: Worksheet, ref: str, fmt: str) -> None:
+        for row in ws[ref]:
+            for cell in row if isinstance(row, tuple) else (row,):
+                cell.number_format = fmt
+
+
+def build_template(template: Template, out: str | Path) -> Path:
+    """Build a template's ``.xlsx`` (reproducibly) at ``out``."""
+    wb = openpyxl.Workbook()
+    settings_ws = wb.active
+    settings_ws.title = SETTINGS_SHEET
+    _write_settings(wb, settings_ws, template)
+    for table in template.tables:
+        _write_table_sheet(wb, table)
+    book = Book(wb, template)
+    template.build(book)
+    order = book.report_sheets + [SETTINGS_SHEET] + [t.sheet for t in template.tables]
+    wb._sheets = [wb[name] for name in order] + [ws for ws in wb._sheets if ws.title not in order]
+    wb.active = 0
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == order[0]
+    wb.calculation.calcId = CALC_ID
+    wb.calculation.fullCalcOnLoad = False
+    wb.properties.creator = "kostra-functions"
+    wb.properties.title = template.title
+    wb.properties.created = BUILD_TIME
+    wb.properties.modified = BUILD_TIME
+    wb.properties.lastModifiedBy = "kostra-functions"
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    wb.save(tmp)
+    _normalize_zip(tmp, target)
+    tmp.unlink()
+    return target
+
+
+def _normalize_zip(source: Path, target: Path) -> None:
+    """Rewrite a zip with fixed timestamps (openpyxl stamps the current time)."""
+    stamp = (BUILD_TIME.year, BUILD_TIME.month, BUILD_TIME.day, 0, 0, 0)
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _fixed_core_times(data)
+            new = zipfile.ZipInfo(info.filename, date_time=stamp)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = 0o644 << 16
+            zout.writestr(new, data)
+
+
+def _fixed_core_times(data: bytes) -> bytes:
+    import re
+
+    text = data.decode("utf-8")
+    stamp = BUILD_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{stamp}\g<2>", text)
+    return text.encode("utf-8")
+
+
+def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) -> None:
+    ws["A1"] = template.title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = template.description
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:D2")
+    ws.row_dimensions[2].height = 60
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["C"].width = 70
+    Book.header(ws, 4, ["Innstilling", "Verdi", "Forklaring"])
+    for i, setting in enumerate(template.settings, 5):
+        ws.cell(i, 1, setting.label)
+        cell = ws.cell(i, 2, setting.default)
+        cell.fill = INPUT_FILL
+        if setting.kind == "tekst":
+            cell.number_format = "@"
+        ws.cell(i, 3, setting.help).alignment = Alignment(wrap_text=True)
+        _define(wb, setting.name, f"'{SETTINGS_SHEET}'!$B${i}")
+        dv = None
+        if setting.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(setting.choices) + '"', allow_blank=True)
+        elif setting.minimum is not None and setting.maximum is not None:
+            dv = DataValidation(type="whole", operator="between", formula1=str(setting.minimum),
+                                formula2=str(setting.maximum), allow_blank=True)
+        if dv is not None:
+            dv.error = f"Ugyldig verdi for {setting.label.lower()}."
+            dv.errorTitle = setting.label
+            ws.add_data_validation(dv)
+            dv.add(cell.coordinate)
+
+
+def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
+    ws = wb.create_sheet(table.sheet)
+    Book.header(ws, 1, [c.header for c in table.columns])
+    for i, col in enumerate(table.columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    ws.freeze_panes = "A2"
+    if table.note:
+        note_col = len(table.columns) + 2
+        ws.cell(1, note_col, table.note).font = Font(italic=True, color="595959")
+        ws.column_dimensions[get_column_letter(note_col)].width = 60
+    _define_table(wb, table, rows=0)
+
+
+def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def _define_table(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
+    last = 1 + max(rows, 1)
+    sheet = table.sheet.replace("'", "''")
+    for i, col in enumerate(table.columns, 1):
+        letter = get_column_letter(i)
+        _define(wb, col.name, f"'{sheet}'!${letter}$2:${letter}${last}")
+    if table.whole_name:
+        end = get_column_letter(len(table.columns))
+        _define(wb, table.whole_name, f"'{sheet}'!$A$1:${end}${last}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Filling
+
+
+def fill_template(template: Template, template_file: str | Path, fill: Fill, out: str | Path) -> Path:
+    """Write ``fill`` into a copy of the built template (formulas not yet calculated)."""
+    path = Path(template_file)
+    if not path.is_file():
+        raise TemplateError(f"{path}: malen er ikke bygget; kjør «kostra maler bygg».")
+    wb = openpyxl.load_workbook(path)
+    names = {s.name: s for s in template.settings}
+    for name, value in fill.settings.items():
+        if name not in names:
+            raise TemplateError(f"{template.name}: ukjent innstilling «{name}».")
+        sheet, ref = _name_target(wb, name)
+        wb[sheet][ref] = value
+    for key, rows in fill.tables.items():
+        table = template.table(key)
+        ws = wb[table.sheet]
+        known = {c.name for c in table.columns}
+        for r, row in enumerate(rows, 2):
+            unknown = set(row) - known
+            if unknown:
+                raise TemplateError(
+                    f"{template.name}: ukjente kolonner i «{table.sheet}»: {sorted(unknown)}."
+                )
+            for c, col in enumerate(table.columns, 1):
+                if col.formula is not None:
+                    value: Any = col.formula.format(r=r)
+                else:
+                    value = _typed(row.get(col.name), col, table, r)
+                cell = ws.cell(r, c, value)
+                cell.number_format = _format(col.kind)
+        _define_table(wb, table, rows=len(rows))
+    wb.properties.modified = BUILD_TIME
+    wb.calculation.calcId = CALC_ID
+    wb.calculation.fullCalcOnLoad = False
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    wb.save(tmp)
+    _normalize_zip(tmp, target)  # same data in, same bytes out: regenerated workbooks diff cleanly
+    tmp.unlink()
+    return target
+
+
+def _name_target(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
+    dn = wb.defined_names[name]
+    dests = list(dn.destinations)
+    if len(dests) != 1:
+        raise TemplateError(f"Navnet «{name}» peker ikke på én celle.")
+    sheet, ref = dests[0]
+    return sheet, ref.replace("$", "")
+
+
+def _typed(value: Any, col: Column, table: Table, row: int) -> Any:
+    if value is None:
+        return None
+    if col.kind == "tekst":
+        return str(value)
+    if col.kind in ("tall", "heltall"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise TemplateError(
+                    f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke et tall."
+                ) from None
+        return int(value) if col.kind == "heltall" else float(value)
+    if col.kind == "sann":
+        return bool(value)
+    if col.kind == "dato":
+        if isinstance(value, (date, datetime)):
+            return value
+        raise TemplateError(f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke en dato.")
+    return value
+
+
+def _format(kind: Kind) -> str:
+    return {"tekst": "@", "tall": MONEY_ORE, "heltall": "0", "dato": "dd.mm.yyyy", "sann": "General"}[kind]

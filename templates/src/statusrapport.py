@@ -1,0 +1,193 @@
+"""Template (b): status report to the district council (bydelsutvalget).
+
+Seed 000 §3: «Statusrapporten skal vise utviklingen sortert på henholdsvis funksjonsområde,
+KOSTRA-funksjon og resultatenhet»; «Budsjettavvik hittil i år og årsprognose skal som et minimum
+fremstilles på samme detaljeringsnivå som bydelsutvalgets budsjettvedtak»; «sammenhengen mellom
+KOSTRA og intern ansvarsstruktur [må] komme tydelig frem».
+
+Sheets: «Funksjonsområder», «Funksjoner» (grouped by function area), «Resultatenheter» (one row per
+unit in the input list «Enheter», room for 20), and «KOSTRA og enheter»: deviation to date per result
+unit and function area, which shows how the internal structure maps onto KOSTRA. Every view has
+accounts to date, budget to date, deviation to date (+ = mindreforbruk), adjusted budget, the annual
+deviation prognosis (KOSTRA_AVVIK, the rule set's method) and the share used; each ends with a total
+that must equal the others (checked on «Funksjonsområder»).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kostra_functions import areas
+from kostra_functions.engine.template_parts import (
+    AAR,
+    BYDEL,
+    ENHETER,
+    GRUNNLAG,
+    METODE,
+    PERIODE,
+    REGELSETT,
+    grunnlag_sums,
+)
+from kostra_functions.engine.templates import AREA_FILL, MONEY, PERCENT, TOTAL_FILL, Book, Fill, Template
+
+HEADERS = ["Regnskap hittil", "Budsjett hittil", "Avvik hittil", "Justert budsjett", "Avviksprognose",
+           "Forbruk hittil"]
+UNIT_ROWS = 20
+
+
+def _measures(ws: Any, r: int, criteria: str, first_col: int = 3, blank_if: str | None = None) -> None:
+    """Columns first_col…first_col+5 for one row: SUMIFS on the aggregated input, KOSTRA_AVVIK."""
+    c = [ws.cell(r, first_col + i).column_letter for i in range(6)]
+    actual, budget_to_date, budget = grunnlag_sums(criteria)
+
+    def guard(formula: str) -> str:
+        return formula if blank_if is None else f'=IF({blank_if}="","",{formula[1:]})'
+
+    ws[f"{c[0]}{r}"] = guard(actual)
+    ws[f"{c[1]}{r}"] = guard(budget_to_date)
+    ws[f"{c[2]}{r}"] = guard(f"={c[1]}{r}-{c[0]}{r}")
+    ws[f"{c[3]}{r}"] = guard(budget)
+    ws[f"{c[4]}{r}"] = guard(f"=KOSTRA_AVVIK({c[3]}{r},{c[0]}{r},Periode,Metode,{c[1]}{r},,,,Regelsett)")
+    ws[f"{c[5]}{r}"] = guard(f'=IF(N({c[3]}{r})=0,"",{c[0]}{r}/{c[3]}{r})')
+    for col in c[:5]:
+        ws[f"{col}{r}"].number_format = MONEY
+    ws[f"{c[5]}{r}"].number_format = PERCENT
+
+
+def _totals(ws: Any, r: int, first: int, last: int, func: str = "SUM", first_col: int = 3) -> None:
+    c = [ws.cell(r, first_col + i).column_letter for i in range(6)]
+    for col in c[:5]:
+        ws[f"{col}{r}"] = f"={func}({col}{first}:{col}{last})" if func == "SUM" else \
+            f"=SUBTOTAL(9,{col}{first}:{col}{last})"
+        ws[f"{col}{r}"].number_format = MONEY
+    ws[f"{c[5]}{r}"] = f'=IF({c[3]}{r}=0,"",{c[0]}{r}/{c[3]}{r})'
+    ws[f"{c[5]}{r}"].number_format = PERCENT
+
+
+def _subtitle(ws: Any) -> None:
+    ws["A2"] = '=Bydel&" – statusrapport "&Aar&", periode "&Periode'
+    ws["A3"] = ("Kroner, utgift +, inntekt −. Avvik = budsjett − regnskap: + er mindreforbruk, "
+                "− er merforbruk. Ordinær drift; øremerkede prosjekter (2xxxx/3xxxx) er ikke med.")
+
+
+def build(book: Book) -> None:
+    area_list = areas.function_areas(REGELSETT.default)
+
+    ws = book.report("Funksjonsområder", widths=[12, 48, 15, 15, 15, 15, 15, 10])
+    book.title(ws, "Status per funksjonsområde")
+    _subtitle(ws)
+    book.header(ws, 5, ["Område", "Navn", *HEADERS])
+    r = 6
+    for area in area_list:
+        ws.cell(r, 1, area.code)
+        ws.cell(r, 2, area.name)
+        _measures(ws, r, f"G_Omrade,$A{r}")
+        r += 1
+    total_area = r
+    ws.cell(r, 2, "Sum ordinær drift")
+    _totals(ws, r, 6, r - 1)
+    book.style_row(ws, r, 1, 8, fill=TOTAL_FILL, bold=True, top_line=True)
+    ws.cell(r + 2, 2, "Kontroll: sum per funksjon minus sum per område (skal være 0)")
+    ws.cell(r + 3, 2, "Kontroll: sum per resultatenhet minus sum per område (skal være 0)")
+
+    wf = book.report("Funksjoner", widths=[12, 10, 44, 15, 15, 15, 15, 15, 10])
+    book.title(wf, "Status per KOSTRA-funksjon")
+    _subtitle(wf)
+    book.header(wf, 5, ["Område", "Funksjon", "Navn", *HEADERS])
+    r = 6
+    for area in area_list:
+        wf.cell(r, 1, area.code)
+        wf.cell(r, 3, area.name)
+        book.style_row(wf, r, 1, 9, fill=AREA_FILL, bold=True)
+        r += 1
+        first = r
+        for function in area.functions:
+            wf.cell(r, 1, area.code)
+            wf.cell(r, 2, function).number_format = "@"
+            wf.cell(r, 3, f'=IFERROR(KOSTRA_NAVN(B{r},Aar),"(ikke i kodelisten for "&Aar&")")')
+            _measures(wf, r, f"G_Funksjon,$B{r}", first_col=4)
+            r += 1
+        wf.cell(r, 3, f"Sum {area.code}")
+        _totals(wf, r, first, r - 1, func="SUBTOTAL", first_col=4)
+        book.style_row(wf, r, 1, 9, bold=True, top_line=True)
+        r += 2
+    total_function = r
+    wf.cell(r, 3, "Sum ordinær drift")
+    _totals(wf, r, 6, r - 1, func="SUBTOTAL", first_col=4)
+    book.style_row(wf, r, 1, 9, fill=TOTAL_FILL, bold=True, top_line=True)
+
+    wu = book.report("Resultatenheter", widths=[14, 40, 15, 15, 15, 15, 15, 10])
+    book.title(wu, "Status per resultatenhet")
+    _subtitle(wu)
+    book.header(wu, 5, ["Resultatenhet", "Navn", *HEADERS])
+    for i in range(1, UNIT_ROWS + 1):
+        r = 5 + i
+        wu.cell(r, 1, f'=IFERROR(INDEX(R_Kode,{i})&"","")')
+        wu.cell(r, 2, f'=IF(A{r}="","",IFERROR(INDEX(R_Navn,{i})&"",""))')
+        _measures(wu, r, f"G_RES,$A{r}", blank_if=f"$A{r}")
+    total_unit = 6 + UNIT_ROWS
+    wu.cell(total_unit, 2, "Sum ordinær drift")
+    _totals(wu, total_unit, 6, total_unit - 1)
+    book.style_row(wu, total_unit, 1, 8, fill=TOTAL_FILL, bold=True, top_line=True)
+    wu.cell(total_unit + 2, 2, "Kontroll: regnskap i grunnlaget på enheter som ikke står i listen "
+                               "(skal være 0)")
+    all_actual = 'SUMIFS(G_Belop,G_Type,"Regnskap",G_Periode,"<="&Periode)'
+    wu.cell(total_unit + 2, 3, f"=ROUND({all_actual}-C{total_unit},2)")
+
+    wm = book.report("KOSTRA og enheter", widths=[14, 34] + [13] * (len(area_list) + 1))
+    book.title(wm, "Avvik hittil per resultatenhet og funksjonsområde")
+    _subtitle(wm)
+    book.header(wm, 5, ["Resultatenhet", "Navn", *[a.code for a in area_list], "Sum"])
+    last_col = 3 + len(area_list)
+    for i in range(1, UNIT_ROWS + 1):
+        r = 5 + i
+        wm.cell(r, 1, f"=Resultatenheter!A{r}")
+        wm.cell(r, 2, f"=Resultatenheter!B{r}")
+        for j in range(len(area_list)):
+            col = wm.cell(r, 3 + j).column_letter
+            code = f'{col}$5'
+            crit = f"G_RES,$A{r},G_Omrade,{code}"
+            wm[f"{col}{r}"] = (
+                f'=IF($A{r}="","",SUMIFS(G_Belop,{crit},G_Type,"Budsjett",G_Periode,"<="&MIN(Periode,12))'
+                f'-SUMIFS(G_Belop,{crit},G_Type,"Regnskap",G_Periode,"<="&Periode))'
+            )
+            wm[f"{col}{r}"].number_format = MONEY
+        first, last = wm.cell(r, 3).column_letter, wm.cell(r, last_col - 1).column_letter
+        wm.cell(r, last_col, f'=IF($A{r}="","",SUM({first}{r}:{last}{r}))').number_format = MONEY
+    r = 6 + UNIT_ROWS
+    wm.cell(r, 2, "Sum")
+    for j in range(len(area_list) + 1):
+        col = wm.cell(r, 3 + j).column_letter
+        wm[f"{col}{r}"] = f"=SUM({col}6:{col}{r - 1})"
+        wm[f"{col}{r}"].number_format = MONEY
+    book.style_row(wm, r, 1, last_col, fill=TOTAL_FILL, bold=True, top_line=True)
+
+    ws.cell(total_area + 2, 5, f"=ROUND(Funksjoner!F{total_function}-E{total_area},2)").number_format = MONEY
+    ws.cell(total_area + 3, 5, f"=ROUND(Resultatenheter!E{total_unit}-E{total_area},2)").number_format = MONEY
+    for sheet in (ws, wf, wu, wm):
+        sheet.freeze_panes = sheet["C6"] if sheet is not wf else sheet["D6"]
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+
+
+def fill(district: Any, period: int) -> Fill:
+    return Fill(
+        settings={"Bydel": district.name, "Aar": district.year, "Periode": period},
+        tables={
+            "grunnlag": district.grunnlag(),
+            "enheter": [{"R_Kode": code, "R_Navn": name} for code, name in district.units()],
+        },
+    )
+
+
+TEMPLATE = Template(
+    name="statusrapport",
+    title="Statusrapport til bydelsutvalget",
+    description="Utviklingen i økonomien sortert på funksjonsområde, KOSTRA-funksjon og resultatenhet, med "
+    "avvik hittil, årsprognose og sammenhengen mellom resultatenheter og funksjonsområder (seed 000 §3). "
+    "Grunnlaget og listen over resultatenheter fylles av «kostra regenerer».",
+    settings=(BYDEL, AAR, PERIODE, METODE, REGELSETT),
+    tables=(GRUNNLAG, ENHETER),
+    build=build,
+    fill=fill,
+)
