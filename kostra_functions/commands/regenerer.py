@@ -49,6 +49,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"Hoppet over {r.district} / {r.template}: {r.skipped}")
         else:
             print(f"Skrev {r.output}")
+            carried = r.carried
+            if carried and carried.source and (carried.rows or carried.settings):
+                what = [f"{n} rader på {k}" for k, n in carried.rows.items() if n]
+                what += [f"innstillingen {k}" for k in carried.settings]
+                print(f"  Beholdt det du hadde skrevet inn i {carried.source.name}: {', '.join(what)}.")
+                for key, codes in carried.appended.items():
+                    print(f"  Merk: {key} har rader som ikke finnes i nye data lenger ({', '.join(codes)}); "
+                          "de er lagt til nederst.")
             if r.issues:
                 failed += 1
                 print(f"  {len(r.issues)} celler har feilverdi:", file=sys.stderr)

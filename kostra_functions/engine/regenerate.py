@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from kostra_functions.engine.carryover import CarriedOver, carry_over, previous_workbook
 from kostra_functions.engine.package import WorkbookError
 from kostra_functions.engine.recalc import CellIssue, recalculate
 from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
@@ -228,6 +229,8 @@ class JobResult:
     issues: list[CellIssue] = field(default_factory=list)
     error: str = ""
     skipped: str = ""
+    #: What the controller had typed in the workbook this one replaces, carried into it.
+    carried: CarriedOver | None = None
 
 
 def output_path(out_dir: Path, district: DistrictFiles, template: str, period: int) -> Path:
@@ -249,11 +252,12 @@ def run_job(job: Job) -> JobResult:
         fill = template.fill(district, job.period)
         built = _template_file(template, job.templates_dir)
         target = output_path(job.out_dir, job.district, template.name, job.period)
+        carried = carry_over(template, fill, previous_workbook(target))
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="kostra-mal-", dir=target.parent) as tmp:
             filled = fill_template(template, built, fill, Path(tmp) / "utfylt.xlsx")
             result = recalculate(filled, target, overwrite=True)
-        return JobResult(district.name, template.name, target, result.issues)
+        return JobResult(district.name, template.name, target, result.issues, carried=carried)
     except KostraError as exc:
         return JobResult(job.district.name, job.template, None, error=str(exc))
 

@@ -71,6 +71,9 @@ class Column:
     width: float = 14.0
     #: A calculated column: the formula for row ``{r}`` (written for every data row when filled).
     formula: str | None = None
+    #: Typed by the controller, not filled from exports: carried over when a workbook is regenerated
+    #: (:mod:`kostra_functions.engine.carryover`).
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -415,8 +418,12 @@ def _name_target(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
 
 
 def _typed(value: Any, col: Column, table: Table, row: int) -> Any:
+    from kostra_functions.engine.carryover import TypedFormula
+
     if value is None:
         return None
+    if isinstance(value, TypedFormula):  # the controller's own formula, carried over: keep it
+        return str(value)
     if col.kind == "tekst":
         return str(value)
     if col.kind in ("tall", "heltall"):

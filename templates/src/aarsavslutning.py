@@ -39,8 +39,8 @@ ENHETER_FOND = Table(
     columns=(
         Column("Resultatenhet", "E_Kode", "tekst", 13),
         Column("Navn", "E_Navn", "tekst", 40),
-        Column("Disposisjonsfond før årsavslutning", "E_Fond", "tall", 22),
-        Column("Spesielt prosjekt (SANN/USANN)", "E_Spesielt", "sann", 18),
+        Column("Disposisjonsfond før årsavslutning", "E_Fond", "tall", 22, typed=True),
+        Column("Spesielt prosjekt (SANN/USANN)", "E_Spesielt", "sann", 18, typed=True),
     ),
     note="Resultatenhetene fylles av «kostra regenerer»; fondet før årsavslutningen (negativt hvis fondet "
     "alt viser underskudd) og om enheten er et spesielt prosjekt skrives inn av controller.",

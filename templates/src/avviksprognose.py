@@ -48,11 +48,11 @@ JUSTERINGER = Table(
     key="justeringer",
     sheet="Justeringer",
     columns=(
-        Column("Funksjon", "J_Funksjon", "tekst", 10),
-        Column("Tiltak (innsparing resten av året)", "J_Tiltak", "tall", 20),
-        Column("Fremført resultat fra i fjor", "J_Fremfort", "tall", 20),
-        Column("Sentrale avsetninger (kap. 303–308)", "J_Avsetninger", "tall", 22),
-        Column("Merknad", "J_Merknad", "tekst", 40),
+        Column("Funksjon", "J_Funksjon", "tekst", 10, typed=True),
+        Column("Tiltak (innsparing resten av året)", "J_Tiltak", "tall", 20, typed=True),
+        Column("Fremført resultat fra i fjor", "J_Fremfort", "tall", 20, typed=True),
+        Column("Sentrale avsetninger (kap. 303–308)", "J_Avsetninger", "tall", 22, typed=True),
+        Column("Merknad", "J_Merknad", "tekst", 40, typed=True),
     ),
     note="Skrives inn av controller: besluttede tiltak (positivt beløp = innsparing), forventet "
     "fremført mer-/mindreforbruk (+ = mindreforbruk) og forventet tildeling fra sentrale avsetninger.",

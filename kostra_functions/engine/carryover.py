@@ -1,0 +1,143 @@
+"""Keep what a controller typed when a workbook is regenerated.
+
+``kostra regenerer`` fills a template with each district's exports. Some input cells are not from
+the exports but typed by the controller: decided measures, the expected carried-forward result and
+central allocations on «Justeringer», a unit's fund before the year-end on «Enheter», the chosen
+method on «Oppsett». Those columns are marked ``typed=True`` in the template source
+(:class:`~kostra_functions.engine.templates.Column`), and settings the fill does not set are typed
+by definition.
+
+Before a workbook is written, the typed values are read from the workbook it replaces (the same
+template, district and period), or, for a new period, from the newest earlier period's workbook of
+the same year, so the controller's entries follow them from month to month:
+
+* a table whose every column is typed is carried whole (every non-blank row);
+* a table mixing export data and typed columns is matched row by row on its first column (e.g.
+  the result unit code); a typed value whose row no longer exists in the new data is appended as
+  its own row, never dropped;
+* a formula the controller typed stays a formula (:class:`TypedFormula`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from kostra_functions.engine.templates import Fill, Template
+
+
+class TypedFormula(str):
+    """A formula a controller typed in an input table; written back as a formula, not as text."""
+
+
+@dataclass
+class CarriedOver:
+    """What was carried from an earlier workbook (for the run's report)."""
+
+    source: Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    appended: dict[str, list[str]] = field(default_factory=dict)
+
+
+_PERIOD_RE = re.compile(r"_(\d{4})-(\d{2})\.xlsx$")
+
+
+def previous_workbook(target: Path) -> Path | None:
+    """The workbook whose typed values the new one inherits: ``target`` itself if it exists, else the
+    newest earlier period of the same template and year in the same folder."""
+    if target.is_file():
+        return target
+    match = _PERIOD_RE.search(target.name)
+    if not match:
+        return None
+    stem = target.name[: match.start()]
+    year, period = match.group(1), int(match.group(2))
+    earlier = []
+    for candidate in target.parent.glob(f"{stem}_{year}-*.xlsx"):
+        m = _PERIOD_RE.search(candidate.name)
+        if m and candidate.name[: m.start()] == stem and int(m.group(2)) < period:
+            earlier.append((int(m.group(2)), candidate))
+    return max(earlier)[1] if earlier else None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _read_value(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("="):
+        return TypedFormula(value)
+    return value
+
+
+def carry_over(template: Template, fill: Fill, source: Path | None) -> CarriedOver:
+    """Merge the typed values of ``source`` into ``fill`` (in place); returns what was carried."""
+    report = CarriedOver(source=source)
+    if source is None:
+        return report
+    wb = openpyxl.load_workbook(source, data_only=False, read_only=False)
+    try:
+        _carry_settings(template, fill, wb, report)
+        for table in template.tables:
+            typed = [c for c in table.columns if getattr(c, "typed", False)]
+            if typed and table.sheet in wb.sheetnames:
+                _carry_table(table, typed, fill, wb[table.sheet], report)
+    finally:
+        wb.close()
+    return report
+
+
+def _carry_settings(template: Template, fill: Fill, wb: Any, report: CarriedOver) -> None:
+    for setting in template.settings:
+        if setting.name in fill.settings or setting.name not in wb.defined_names:
+            continue
+        dests = list(wb.defined_names[setting.name].destinations)
+        if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
+            continue
+        sheet, ref = dests[0]
+        value = wb[sheet][ref.replace("$", "")].value
+        if not _is_blank(value) and value != setting.default:
+            fill.settings[setting.name] = _read_value(value)
+            report.settings[setting.name] = value
+
+
+def _carry_table(table: Any, typed: list[Any], fill: Fill, ws: Any, report: CarriedOver) -> None:
+    header = [c.value for c in ws[1]]
+    position = {col.name: header.index(col.header) for col in table.columns if col.header in header}
+    old_rows = []
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        record = {name: _read_value(row[i]) if i < len(row) else None for name, i in position.items()}
+        if any(not _is_blank(record.get(c.name)) for c in typed):
+            old_rows.append(record)
+    if not old_rows:
+        return
+    all_typed = len(typed) == len([c for c in table.columns if c.formula is None])
+    new_rows = fill.tables.setdefault(table.key, [])
+    if all_typed:
+        if not new_rows:  # the exports never fill a fully typed table: take the controller's rows
+            new_rows.extend({c.name: r.get(c.name) for c in table.columns if c.formula is None}
+                            for r in old_rows)
+            report.rows[table.key] = len(old_rows)
+        return
+    key = table.columns[0].name
+    by_key = {str(r.get(key)): r for r in new_rows}
+    carried, appended = 0, []
+    for old in old_rows:
+        target = by_key.get(str(old.get(key)))
+        if target is None:
+            new = {c.name: old.get(c.name) for c in table.columns if c.formula is None}
+            new_rows.append(new)
+            appended.append(str(old.get(key)))
+            continue
+        for col in typed:
+            if not _is_blank(old.get(col.name)):
+                target[col.name] = old[col.name]
+        carried += 1
+    report.rows[table.key] = carried
+    if appended:
+        report.appended[table.key] = appended

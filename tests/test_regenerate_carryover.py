@@ -1,0 +1,89 @@
+"""Regenerating a workbook keeps what the controller typed (measures, carried-forward result,
+allocations, a unit's fund, the chosen method) — for the same period and into the next one.
+
+Numbers for «Bydel Test» (tests/test_templates.py): function 120 through period 2 with method
+«periodisert» has budget 14 400, prognosis 14 500 and deviation prognosis −100. The controller types
+measures 100 (a saving) and a carried-forward surplus of =50*2 = 100 for 120, so
+expected accounts = 14 500 − 100 = 14 400 and deviation prognosis = (14 400 + 100) − 14 400 = +100.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from kostra_functions.engine import regenerate as rg
+from tests.test_templates import _district, _rows
+
+
+def _regenerate(data: Path, out: Path, period: int, template: str) -> rg.JobResult:
+    [result] = rg.regenerate(data, out, period=period, templates=[template], jobs=1)
+    assert not result.error, result.error
+    assert result.issues == [], [str(i) for i in result.issues]
+    return result
+
+
+def test_typed_adjustments_survive_regeneration_and_follow_into_the_next_period(tmp_path: Path) -> None:
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    first = _regenerate(data.parent, out, 2, "avviksprognose")
+    assert first.carried is not None and first.carried.source is None  # nothing to carry yet
+
+    wb = openpyxl.load_workbook(first.output)
+    ws = wb["Justeringer"]
+    ws["A2"], ws["B2"], ws["C2"], ws["E2"] = "120", 100, "=50*2", "Vedtatt i BU 12.03"
+    wb.save(first.output)  # the controller saves the workbook
+
+    again = _regenerate(data.parent, out, 2, "avviksprognose")
+    assert again.carried.source == first.output and again.carried.rows == {"justeringer": 1}
+    wb = openpyxl.load_workbook(again.output)
+    j = wb["Justeringer"]
+    assert (j["A2"].value, j["B2"].value, j["C2"].value, j["E2"].value) == (
+        "120",
+        100,
+        "=50*2",
+        "Vedtatt i BU 12.03",
+    )
+    rows = _rows(openpyxl.load_workbook(again.output, data_only=True)["Avviksprognose"], 2)
+    # G budget, H measures, I carried forward, J allocations, K expected accounts, L deviation prognosis
+    assert rows["120"][6:12] == [14400, 100, 100, 0, 14400, 100]
+
+    nxt = _regenerate(data.parent, out, 3, "avviksprognose")
+    assert nxt.carried.source == again.output  # the newest earlier period of the same year
+    j = openpyxl.load_workbook(nxt.output)["Justeringer"]
+    assert (j["A2"].value, j["B2"].value, j["C2"].value) == ("120", 100, "=50*2")
+
+
+def test_method_chosen_on_the_setup_sheet_is_kept(tmp_path: Path) -> None:
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    first = _regenerate(data.parent, out, 2, "avviksprognose")
+    wb = openpyxl.load_workbook(first.output)
+    sheet, ref = next(iter(wb.defined_names["Metode"].destinations))
+    wb[sheet][ref.replace("$", "")] = "lineær"
+    wb.save(first.output)
+    again = _regenerate(data.parent, out, 2, "avviksprognose")
+    assert again.carried.settings == {"Metode": "lineær"}
+    ws = openpyxl.load_workbook(again.output, data_only=True)["Avviksprognose"]
+    assert ws["A2"].value == "Bydel Test – 2023, periode 2 – metode lineær"
+    # lineær for 120: 2 500 × 12 / 2 = 15 000; deviation prognosis 14 400 − 15 000 = −600
+    assert _rows(ws, 2)["120"][10:12] == [15000, -600]
+
+
+def test_unit_funds_are_matched_by_unit_and_unknown_units_are_kept(tmp_path: Path) -> None:
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    first = _regenerate(data.parent, out, 13, "aarsavslutning")
+    wb = openpyxl.load_workbook(first.output)
+    ws = wb["Enheter"]
+    codes = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    ws.cell(codes["20"], 3, 5000)  # unit 20's fund before the year end
+    ws.cell(ws.max_row + 1, 1, "99")  # a unit the new data no longer has, with a typed fund
+    ws.cell(ws.max_row, 3, 777)
+    wb.save(first.output)
+    again = _regenerate(data.parent, out, 13, "aarsavslutning")
+    assert again.carried.appended == {"enheter": ["99"]}
+    ws = openpyxl.load_workbook(again.output)["Enheter"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(2, ws.max_row + 1)}
+    assert values["20"] == 5000 and values["10"] == 0 and values["99"] == 777
