@@ -260,3 +260,17 @@ def test_controls_in_a_recalculated_workbook(tmp_path: Path) -> None:
     values = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True).active
     assert values["G1"].value.startswith("FEIL 020")
     assert [values.cell(4, c).value for c in (7, 8, 11)] == ["020", "FEIL", "3"]
+
+
+def test_table_sums_rows_of_one_combination_before_rounding_to_1000_kr() -> None:
+    # Three postings of 400 kr on function 841 in drift: one by one each rounds to 0 kr thousand and
+    # would vanish; summed (as «kostra ssbfil» writes the file) they are 1 200 kr → 1 (1000 kr), and
+    # control 020 (841 only in investment) must report all three source rows.
+    from kostra_functions.excel.functions import FUNCTIONS
+
+    header = ["kontoklasse", "funksjon", "art", "beløp"]
+    rows = [header] + [["drift", "841", "010", 400]] * 3
+    result = FUNCTIONS["KOSTRA_KONTROLL_TABELL"].call(rows, 2023, None, "030105")
+    found = [r for r in result[1:] if r[0] == "020"]
+    assert len(found) == 1 and found[0][1] == "FEIL"
+    assert found[0][4].replace(" ", "") in ("2,3,4", "2-4", "2–4"), found[0][4]

@@ -31,6 +31,8 @@ quarters 3–4); the annual sum and reconciliation controls (085–110, 130–17
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal
 
 from kostra_functions.controls.data import ControlSpec, code_list, spec, specs
 from kostra_functions.controls.model import (
@@ -134,14 +136,26 @@ def check_rows(
 ) -> list[Finding]:
     """Run every control on table rows ``(row number, kontoklasse, funksjon, art, beløp in kroner)``.
 
-    Each row becomes one SSB record (so two rows with the same combination are reported by control
-    015, as they would be in a file written line by line); the amount is rounded to whole 1000 kr
-    as in the SSB file (:func:`kostra_functions.ssb_file.kroner_to_thousands`), and a row that rounds
-    to 0 is ignored like SSB ignores zero records. Findings refer to the given row numbers.
+    Rows with the same combination are summed first (in øre) and the sum rounded to whole 1000 kr,
+    exactly as ``kostra ssbfil`` writes a ledger (:func:`kostra_functions.ssb_file.kroner_to_thousands`):
+    many small postings on one combination are not lost to rounding row by row. A sum that rounds
+    to 0 is ignored like SSB ignores zero records. Findings name every source row of a record.
     """
     submission = Submission.create(skjema=skjema, year=year, quarter=quarter, region=region)
-    records = [
-        Record(number, format_record(submission, account_class, function, art, kroner_to_thousands(kroner)))
-        for number, account_class, function, art, kroner in rows
+    sums: dict[tuple[str, str, str], int] = {}
+    sources: dict[tuple[str, str, str], list[int]] = {}
+    for number, account_class, function, art, kroner in rows:
+        key = (account_class, function, art)
+        sums[key] = sums.get(key, 0) + round(Decimal(repr(float(kroner))) * 100)
+        sources.setdefault(key, []).append(number)
+    records, rows_of = [], {}
+    for key, ore in sums.items():
+        first = sources[key][0]
+        rows_of[first] = tuple(sources[key])
+        amount = kroner_to_thousands(Decimal(ore) / 100)
+        records.append(Record(first, format_record(submission, *key, amount)))
+    findings = run_controls(records, submission)
+    return [
+        replace(f, lines=tuple(sorted({r for line in f.lines for r in rows_of.get(line, (line,))})))
+        for f in findings
     ]
-    return run_controls(records, submission)
