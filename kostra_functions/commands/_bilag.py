@@ -213,7 +213,7 @@ def write_report_xlsx(
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
         for cell in row:
-            cell.number_format = "# ##0.00"
+            cell.number_format = "#,##0.00"
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -243,9 +243,15 @@ def write_report_xlsx(
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 40
     summary.column_dimensions["C"].width = 60
+    from kostra_functions.safety import atomic_path, text_cells
+
+    for sheet in (ws, summary):  # voucher texts, ids and names are stored as text, never as formulas
+        for cells in sheet.iter_rows():
+            text_cells(cells)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        wb.save(target)
+        with atomic_path(target) as tmp:  # written next to the target and renamed: never half a file
+            wb.save(tmp)
     except OSError as exc:
         raise LedgerFormatError(f"Kan ikke skrive rapporten til «{path}»: {exc}.") from exc
     return target

@@ -134,10 +134,14 @@ def _carry_table(table: Any, typed: list[Any], fill: Fill, ws: Any, report: Carr
             new_rows.append(new)
             appended.append(str(old.get(key)))
             continue
+        changed = False
         for col in typed:
-            if not _is_blank(old.get(col.name)):
-                target[col.name] = old[col.name]
-        carried += 1
-    report.rows[table.key] = carried
+            value = old.get(col.name)
+            if not _is_blank(value) and value != target.get(col.name):
+                target[col.name] = value
+                changed = True
+        carried += changed  # rows where the controller's entry differs from the generated default
+    if carried:
+        report.rows[table.key] = carried
     if appended:
         report.appended[table.key] = appended

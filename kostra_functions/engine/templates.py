@@ -46,8 +46,8 @@ BUILD_TIME = datetime(2023, 1, 1, 0, 0, 0)
 #: which shows #NAME? to anyone without the add-in).
 CALC_ID = 191029
 
-MONEY = '# ##0;[Red]-# ##0'
-MONEY_ORE = '# ##0.00;[Red]-# ##0.00'
+MONEY = '#,##0;[Red]-#,##0'  # ',' = the locale's thousands separator (a space in nb-NO)
+MONEY_ORE = '#,##0.00;[Red]-#,##0.00'
 PERCENT = "0.0 %"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 AREA_FILL = PatternFill("solid", fgColor="F2F2F2")

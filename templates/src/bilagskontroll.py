@@ -84,7 +84,7 @@ def build(book: Book) -> None:
     ws["A5"], ws["B5"] = "Uten merknad (OK)", '=COUNTIF(B_Resultat,"OK")'
     ws["A6"], ws["B6"] = "Med brudd", "=B4-B5"
     ws["A7"], ws["B7"] = "Sum beløp med brudd", '=SUMIFS(B_Belop,B_Resultat,"<>OK")'
-    ws["B7"].number_format = "# ##0.00"
+    ws["B7"].number_format = "#,##0.00"
     book.style_row(ws, 6, 1, 2, fill=TOTAL_FILL, bold=True)
     book.header(ws, 9, ["Regel", "Paragraf", "Hva regelen sier", "Linjer med brudd"])
     for i, (rule_id, paragraph, title, _) in enumerate(rule_catalogue(REGELSETT_BILAG.default), 10):
