@@ -83,6 +83,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from kostra_functions import safety
 from kostra_functions.errors import InvalidArgumentError, KostraError, LedgerFormatError
 from kostra_functions.excel.convert import MAX_AMOUNT, as_excel_error, parse_amount_text
 from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
@@ -369,6 +370,8 @@ def _score(cells: Sequence[Any]) -> int:
 
 # --------------------------------------------------------------------------------------- encoding
 _CHUNK = 1 << 22
+#: The bytes Windows-1252 leaves undefined (``bytes([b]).decode("cp1252")`` fails for exactly these).
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
 def _detect_encoding(path: Path, source: _Source) -> str:
@@ -410,18 +413,19 @@ def _detect_encoding(path: Path, source: _Source) -> str:
         if utf8_ok:
             return encoding
         fh.seek(0)
-        decoder = codecs.getincrementaldecoder("cp1252")()
         offset = 0
         while chunk := fh.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line = _line_at(path, offset + exc.start)
+            # Windows-1252 defines every byte but five: searching for them is what decoding would
+            # check, without building the text (pandas decodes the file again anyway).
+            found = [i for i in (chunk.find(b) for b in _CP1252_UNDEFINED) if i >= 0]
+            if found:
+                start = min(found)
+                line = _line_at(path, offset + start)
                 raise _error(
                     source,
-                    f"rad {line}: filen er verken UTF-8 eller Windows-1252 (byte 0x{chunk[exc.start]:02X} "
+                    f"rad {line}: filen er verken UTF-8 eller Windows-1252 (byte 0x{chunk[start]:02X} "
                     "finnes ikke i noen av dem). Åpne filen i Excel og lagre som «CSV UTF-8».",
-                ) from None
+                )
             offset += len(chunk)
     return "cp1252"
 
@@ -481,6 +485,13 @@ def read_ledger(
     with p.open("rb") as fh:
         magic = fh.read(8)
     suffix = p.suffix.lower()
+    if magic.startswith(b"%PDF"):
+        raise _error(source, "dette er en PDF-fil, ikke en eksport. Eksporter regnskapet fra Agresso som CSV "
+                             "eller .xlsx.")
+    if magic.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
+        raise _error(source, "arbeidsboken er passordbeskyttet (kryptert) eller lagret i det gamle "
+                             "Excel-formatet (.xls). Fjern passordet, lagre som .xlsx eller CSV og prøv "
+                             "igjen.")
     if magic.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
         raise _error(source, "dette er det gamle Excel-formatet (.xls). Lagre filen som .xlsx eller som "
                              "CSV (semikolonseparert) og prøv igjen.")
@@ -513,10 +524,9 @@ def _read_csv(path: Path, source: _Source, *, kind: str | None, year: int | None
     encoding = _detect_encoding(path, source)
     with path.open("r", encoding=encoding, newline="") as fh:
         head = fh.read(1 << 16)
-    lines = head.split("\n")
+    lines = re.split(r"\r\n|\n|\r", head)  # also Excel for Mac's «CSV (Macintosh)», lines ended by CR
     if len(head) == 1 << 16 and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut
-    lines = [ln.rstrip("\r") for ln in lines]
     if not any(ln.strip() for ln in lines):
         raise _error(source, "filen er tom (ingen rader med tekst).")
     header_index = None
@@ -598,6 +608,7 @@ def _read_csv(path: Path, source: _Source, *, kind: str | None, year: int | None
     if n == 0:
         raise empty
     rows = np.arange(header_row + 1, header_row + 1 + n, dtype=np.int64)
+    _check_complete(path, source, sep, int(rows[-1]))
     values: dict[str, Any] = {}
     for c in used:
         if c.index not in raw.columns:  # no data row reaches this column
@@ -612,8 +623,35 @@ def _read_csv(path: Path, source: _Source, *, kind: str | None, year: int | None
     return frame
 
 
+def _check_complete(path: Path, source: _Source, sep: str, last_row: int) -> None:
+    """Refuse a file whose last line has data but no line break: it may be cut off mid-amount.
+
+    Every program that exports CSV (Agresso, Excel, LibreOffice) ends each row with a line break; a
+    download or copy that was interrupted does not, and «100 000,00» cut to «100» would otherwise be
+    read as a plausible, wrong amount.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+    if tail.endswith((b"\n", b"\r")):
+        return
+    last = re.split(rb"\r\n|\n|\r", tail)[-1]
+    if not last.replace(sep.encode(), b"").replace(b'"', b"").strip():
+        return  # only separators: nothing can have been cut
+    raise _error(source, f"rad {last_row} (siste rad) slutter uten linjeskift, så filen kan være avkortet "
+                         "(f.eks. en kopiering eller nedlasting som ble avbrutt), og et beløp kan være "
+                         "kuttet. Kontroller at siste rad er hel og avslutt den med linjeskift, eller "
+                         "eksporter filen på nytt.")
+
+
 def _parser_error(source: _Source, exc: Exception, header: Sequence[str]) -> LedgerFormatError:
     text = str(exc)
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        return _error(source, f"rad {int(m.group(1)) + 1}: et anførselstegn (\") åpner en tekst som aldri "
+                              "avsluttes, så resten av filen ville blitt lest som én tekst. Fjern eller "
+                              "doble anførselstegnet (\"\").")
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
         expected, line, saw = m.groups()
@@ -625,8 +663,6 @@ def _parser_error(source: _Source, exc: Exception, header: Sequence[str]) -> Led
 
 def _read_xlsx(path: Path, source: _Source, *, kind: str | None, year: int | None, sheet: str | None,
                widths: _Widths, limit: int) -> pd.DataFrame:
-    import openpyxl
-
     try:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
@@ -636,10 +672,8 @@ def _read_xlsx(path: Path, source: _Source, *, kind: str | None, year: int | Non
     if unpacked > 4 * limit:
         raise _error(source, f"arbeidsboken pakker seg ut til {_size_text(unpacked)}, mer enn grensen. "
                              "Eksporter som CSV eller del opp filen.")
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise _error(source, f"arbeidsboken kan ikke åpnes: {_show(exc, 120)}.") from None
+    # zip bombs, XML entities and oversized sheets are refused before openpyxl parses anything
+    wb = safety.open_xlsx(path, where=source.where())
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
@@ -663,7 +697,7 @@ def _read_sheet(ws: Any, path: Path, source: _Source, *, kind: str | None, year:
     sheet_source = _Source(label=source.label, path=source.path, sheet=ws.title)
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
-    rows_iter = ws.iter_rows()
+    rows_iter = safety.guarded_rows(ws.iter_rows(), where=sheet_source.where())
     header_cells: list[Any] | None = None
     header_row = 0
     seen = 0
@@ -697,7 +731,10 @@ def _read_sheet(ws: Any, path: Path, source: _Source, *, kind: str | None, year:
     used = list(columns.values())
     data: dict[str, list[Any]] = {c.name: [] for c in used}
     numbers: list[int] = []
-    for number, row in enumerate(rows_iter, start=header_row + 1):
+    # Only the columns we use: a stray cell in column XFD must not make every row 16 384 cells wide.
+    data_rows = ws.iter_rows(min_row=header_row + 1, max_col=max(c.index for c in used) + 1)
+    for number, row in enumerate(safety.guarded_rows(data_rows, where=sheet_source.where(),
+                                                     start=header_row + 1), start=header_row + 1):
         number = _row_number(row, number)
         width = len(row)
         for c in used:
@@ -776,7 +813,9 @@ def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
     if isinstance(values, pd.Categorical):
         return np.asarray(values.codes, dtype=np.int64), list(values.categories)
     arr = np.asarray(values, dtype=object)
-    is_bool = np.fromiter((type(v) is bool or type(v) is np.bool_ for v in arr), dtype=bool, count=len(arr))
+    types = set(map(type, arr))
+    is_bool = (np.fromiter((type(v) is bool or type(v) is np.bool_ for v in arr), dtype=bool, count=len(arr))
+               if bool in types or np.bool_ in types else np.zeros(len(arr), dtype=bool))
     if is_bool.any():  # True would otherwise count as 1 (same hash): keep it apart, as SANN/USANN
         arr = arr.copy()
         arr[is_bool] = ["SANN" if v else "USANN" for v in arr[is_bool]]
@@ -1169,15 +1208,13 @@ def load_table(
     need = len(required)
     numbered: list[tuple[int, list[Any]]] = []
     if magic.startswith(b"PK\x03\x04"):
-        import openpyxl
-
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        wb = safety.open_xlsx(p, where=source.where())
         try:
             ws = wb.worksheets[0]
             source.sheet = ws.title
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
-            for number, row in enumerate(ws.iter_rows(), start=1):
+            for number, row in enumerate(safety.guarded_rows(ws.iter_rows(), where=source.where()), start=1):
                 numbered.append((_row_number(row, number), [c.value for c in row]))
         finally:
             wb.close()

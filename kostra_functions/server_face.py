@@ -18,8 +18,9 @@ it serves is a module named ``custom_functions``; this face *generates* that mod
   ``KOSTRA.FEIL`` gives the reason.
 
 Around xlwings' app this module adds what a municipal server needs: a request body size limit
-(413), validation of the call body before xlwings sees it, and JSON errors in Norwegian for every
-malformed request (xlwings itself answers some of them with plain text or a retried 500).
+(413), a time limit for sending the body (408, against «slowloris» clients), validation of the call
+body before xlwings sees it (cells are scalars, nesting is bounded), and JSON errors in Norwegian
+for every malformed request (xlwings itself answers some of them with plain text or a retried 500).
 
 Licence: ``import xlwings.server`` checks for an xlwings PRO licence key. xlwings documents the key
 ``noncommercial`` for use under the PolyForm Noncommercial License 1.0.0, which covers government
@@ -54,6 +55,9 @@ NAMESPACE = "KOSTRA"
 CALL_PATH = "/xlwings/custom-functions-call"
 #: Largest request body accepted (bytes). A district ledger of 10 000 rows × 8 columns is ~1 MB as JSON.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+#: Seconds a client may take to send a request body (a «slowloris» client trickling a body byte by
+#: byte gets 408 and its connection closed, instead of holding it for ever).
+DEFAULT_BODY_TIMEOUT = 30.0
 INSTALL_HINT = 'pip install "kostra-functions[server]"'
 LICENSE_ENV = "XLWINGS_LICENSE_KEY"
 #: The add-in's own manifest IDs (Office tells add-ins apart by this ID; xlwings Server's defaults are
@@ -195,13 +199,18 @@ class BadRequest(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
 def _is_cell(value: Any) -> bool:
-    """A cell value as Office.js sends it: a scalar, or a typed value (error, formatted number …)."""
-    if value is None or isinstance(value, (str, bool, int, float)):
+    """A cell value as Office.js sends it: a scalar, or a typed value (error, formatted number …)
+    whose ``basicValue`` is itself a scalar (never a nested structure)."""
+    if _is_scalar(value):
         return True
     return isinstance(value, dict) and isinstance(value.get("type"), str) and (
         value["type"] == "Error" or "basicValue" in value
-    )
+    ) and _is_scalar(value.get("basicValue"))
 
 
 def _is_matrix(value: Any) -> bool:
@@ -220,6 +229,9 @@ def validate_call(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest(400, "invalid_json", "Forespørselen er ikke gyldig JSON.") from None
+    except RecursionError:  # "[[[[…" nested thousands of levels deep
+        raise BadRequest(400, "too_deep", "Forespørselen er nøstet for dypt til å være et kall fra Excel.") \
+            from None
     if not isinstance(data, dict):
         raise BadRequest(400, "invalid_body", "Forespørselen skal være et JSON-objekt.")
     name = data.get("func_name")
@@ -281,11 +293,14 @@ def error_payload(code: str, message: str) -> dict[str, str]:
 
 
 class Guard:
-    """Pure ASGI middleware: body size limit for every request, validation for the call endpoint."""
+    """Pure ASGI middleware: body size limit and read timeout for every request, validation for the
+    call endpoint, and a JSON answer (never a stack trace) if validation itself fails."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY,
+                 body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -311,8 +326,16 @@ class Guard:
             return
         chunks: list[bytes] = []
         size = 0
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                await _send_json(send, 408, error_payload(
+                    "body_timeout",
+                    f"Forespørselen kom ikke fram innen {self.body_timeout:g} sekunder; forbindelsen lukkes.",
+                ))
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -329,6 +352,9 @@ class Guard:
                 validate_call(body)
             except BadRequest as exc:
                 await _send_json(send, exc.status, error_payload(exc.code, exc.message))
+                return
+            except Exception:  # a body we did not foresee must still get JSON, not a stack trace
+                await _send_json(send, 400, error_payload("invalid_body", "Forespørselen kan ikke tolkes."))
                 return
         replayed = False
 
@@ -380,7 +406,8 @@ def _private_project_dir() -> Path:
     return path
 
 
-def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | None = None) -> ASGIApp:
+def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | None = None,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT) -> ASGIApp:
     """The ASGI app: xlwings Server serving the table, behind :class:`Guard`.
 
     Raises :class:`ServerSetupError` (Norwegian) when the extra or the licence key is missing. Call
@@ -389,6 +416,8 @@ def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | No
     require_server_extra()
     if max_body_bytes < 1024:
         raise ServerSetupError("Grensen for forespørsler må være minst 1024 byte.")
+    if not 0.1 <= body_timeout <= 3600:
+        raise ServerSetupError("Lesetiden for en forespørsel må være mellom 0,1 og 3600 sekunder.")
     os.environ.setdefault("XLWINGS_FUNCTIONS_NAMESPACE", NAMESPACE)
     os.environ.setdefault("XLWINGS_PROJECT_NAME", "KOSTRA-funksjoner")
     os.environ.setdefault("XLWINGS_ENVIRONMENT", "prod")
@@ -410,16 +439,25 @@ def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | No
     from xlwings_server.main import app, main_app
 
     _json_exception_handlers(app)
-    return Guard(main_app, max_body_bytes)
+    return Guard(main_app, max_body_bytes, body_timeout)
 
 
 def app_from_env() -> ASGIApp:
     """App factory for several worker processes (``uvicorn --factory … --workers N`` or gunicorn):
-    options come from ``KOSTRA_SERVER_MAX_BODY`` and ``KOSTRA_SERVER_PROJECT_DIR``."""
+    options come from ``KOSTRA_SERVER_MAX_BODY``, ``KOSTRA_SERVER_BODY_TIMEOUT`` and
+    ``KOSTRA_SERVER_PROJECT_DIR``."""
     raw = os.environ.get("KOSTRA_SERVER_MAX_BODY", "").strip()
     try:
         max_body = int(raw) if raw else DEFAULT_MAX_BODY
     except ValueError:
         raise ServerSetupError(f"KOSTRA_SERVER_MAX_BODY «{raw}» er ikke et heltall (byte).") from None
+    raw_timeout = os.environ.get("KOSTRA_SERVER_BODY_TIMEOUT", "").strip()
+    try:
+        timeout = float(raw_timeout) if raw_timeout else DEFAULT_BODY_TIMEOUT
+    except ValueError:
+        raise ServerSetupError(
+            f"KOSTRA_SERVER_BODY_TIMEOUT «{raw_timeout}» er ikke et tall (sekunder)."
+        ) from None
     project = os.environ.get("KOSTRA_SERVER_PROJECT_DIR", "").strip()
-    return create_app(max_body_bytes=max_body, project_dir=Path(project) if project else None)
+    return create_app(max_body_bytes=max_body, project_dir=Path(project) if project else None,
+                      body_timeout=timeout)

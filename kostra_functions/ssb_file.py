@@ -69,6 +69,8 @@ __all__ = [
     "write_ssb_file",
 ]
 
+#: Largest SSB file read (bytes); a municipality's file is well under 1 MB.
+MAX_FILE_BYTES = 100 * 1024**2
 #: Length of one record (the last field, beløp, ends in position 48).
 RECORD_LENGTH = 48
 #: Largest and smallest amount (1000 kr) the 9-character field can hold.
@@ -440,8 +442,12 @@ def write_ssb_file(path: str | Path, records: Iterable[str], newline: str = "\n"
     """Write record texts to ``path`` (ASCII); returns the path."""
     target = Path(path)
     text = render_ssb_file(records, newline)
+    from kostra_functions.safety import atomic_write
+
     try:
-        target.write_bytes(text.encode("ascii"))
+        data = text.encode("ascii")
+        with atomic_write(target, "wb") as fh:  # never half a file at the target
+            fh.write(data)
     except UnicodeEncodeError as exc:  # pragma: no cover - format_record only produces ASCII
         raise LedgerFormatError("SSB-filen kan bare inneholde ASCII-tegn.", where=str(target)) from exc
     except OSError as exc:
@@ -452,7 +458,8 @@ def write_ssb_file(path: str | Path, records: Iterable[str], newline: str = "\n"
 # ---------------------------------------------------------------------------------------- reading
 def read_ssb_text(text: str, source: str = "") -> SsbFile:
     """Split file text into records (empty lines are skipped but remembered for :meth:`SsbFile.render`)."""
-    newline = "\r\n" if "\r\n" in text else "\n"
+    # CRLF (Windows), LF, or CR alone (old Mac programs)
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
     trailing = text.endswith("\n")
     body = text[: -len(newline)] if trailing and text.endswith(newline) else text
     records: list[Record] = []
@@ -475,6 +482,11 @@ def read_ssb_file(path: str | Path) -> SsbFile:
     """
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LedgerFormatError(
+                f"Filen er {size // 1024**2} MB; en SSB-fil er noen få MB (grense "
+                f"{MAX_FILE_BYTES // 1024**2} MB). Er det riktig fil?", where=str(p))
         data = p.read_bytes()
     except FileNotFoundError:
         raise LedgerFormatError("Filen finnes ikke.", where=str(p)) from None
@@ -482,6 +494,14 @@ def read_ssb_file(path: str | Path) -> SsbFile:
         raise LedgerFormatError(f"Filen kan ikke leses: {exc.strerror}.", where=str(p)) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    for magic, what in ((b"PK\x03\x04", "en zip-pakke eller Excel-arbeidsbok"), (b"%PDF", "en PDF-fil"),
+                        (b"\xd0\xcf\x11\xe0", "en gammel Excel-/Office-fil")):
+        if data.startswith(magic):
+            raise LedgerFormatError(f"Filen er {what} og ikke en tekstfil; en SSB-fil er tekst med én post "
+                                    "per linje.", where=str(p))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LedgerFormatError("Filen er lagret som UTF-16; en SSB-fil skal være ren tekst (ASCII).",
+                                where=str(p))
     if b"\x00" in data:
         raise LedgerFormatError("Filen er ikke en tekstfil (den inneholder binære data).", where=str(p))
     try:

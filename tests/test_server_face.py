@@ -12,8 +12,10 @@ Needs the ``server`` extra. Without it the tests fail when ``CI`` is set and ski
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -28,7 +30,7 @@ from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import ExcelFunction
 from kostra_functions.excel.xlwings_udfs import python_name
-from kostra_functions.server_face import MANIFEST_IDS
+from kostra_functions.server_face import CALL_PATH, MANIFEST_IDS
 from tests.test_xlwings_face import TABLE_SAMPLES, assert_matches_example, sample_calls
 
 _MISSING = [m for m in ("xlwings_server", "uvicorn", "fastapi", "httpx")
@@ -44,7 +46,8 @@ import xlwings  # noqa: E402
 
 ROWS = list(FUNCTIONS.values())
 IDS = [fn.name for fn in ROWS]
-MAX_BODY = 64 * 1024  # the fixture's --maks-storrelse: small, so the oversize test stays fast
+MAX_BODY = 2 * 1024 * 1024  # the fixture's --maks-storrelse: a 10 000 × 10 range fits, 2 MB does not
+BODY_TIMEOUT = 2.0  # the fixture's --lesetid: a client trickling its body is cut off after 2 s
 ERROR_TYPES = {"#DIV/0!": "Div0", "#N/A": "NotAvailable", "#NAME?": "Name", "#NULL!": "Null",
                "#NUM!": "Num", "#REF!": "Ref", "#VALUE!": "Value"}
 
@@ -64,7 +67,7 @@ def server() -> Iterator[httpx.Client]:
     # municipality (a government institution), which that licence covers.
     env["XLWINGS_LICENSE_KEY"] = "noncommercial"
     cmd = [sys.executable, "-m", "kostra_functions.cli", "server", "--host", "127.0.0.1", "--port", str(port),
-           "--maks-storrelse", str(MAX_BODY), "--logg-niva", "warning"]
+           "--maks-storrelse", str(MAX_BODY), "--lesetid", str(BODY_TIMEOUT), "--logg-niva", "warning"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -322,10 +325,13 @@ def test_malformed_repeating_argument(server: httpx.Client) -> None:
 
 
 def test_oversized_request_is_rejected(server: httpx.Client) -> None:
-    big = office_body("KOSTRA_FEIL", "KOSTRA_NAVN", *(["x" * 1000] * (MAX_BODY // 1000 + 5)))
-    r = call(server, big)
-    assert r.status_code == 413
-    assert r.json()["error"] == "body_too_large"
+    # A declared Content-Length over the limit is refused from the headers alone (no body is read;
+    # a raw socket, so the client does not keep writing megabytes into a closed connection).
+    head = (f"POST {CALL_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {MAX_BODY + 1}\r\n\r\n").encode()
+    status, payload = _raw_exchange(server, head + b'{"func_name": "KOSTRA_NAVN"')
+    assert status == 413
+    assert payload["error"] == "body_too_large"
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit also counts streamed bytes
         for _ in range(MAX_BODY // 4096 + 2):
@@ -390,3 +396,177 @@ def test_heavy_rows_compute_off_the_event_loop() -> None:
     # before xlwings' own conversion: error cells as their code ("#N/A"), which xlwings turns into errors
     assert asyncio.run(heavy(*args)) == [[c.code if isinstance(c, ExcelError) else c for c in row]
                                          for row in api]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile and heavy clients (issue 8): slowloris, deep nesting, non-UTF-8, a 10 000 × 10 range, load
+
+
+def _address(server: httpx.Client) -> tuple[str, int]:
+    url = httpx.URL(str(server.base_url))
+    assert url.host == "127.0.0.1"  # every test talks to loopback only
+    return url.host, int(url.port or 80)
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict[str, Any]]:
+    """One HTTP response from a socket: (status, JSON body); the body must be JSON."""
+    raw = b""
+    while b"\r\n\r\n" not in raw:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    assert re.search(rb"(?i)content-type: *application/json", head), head
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+def _raw_exchange(server: httpx.Client, data: bytes, timeout: float = 15) -> tuple[int, dict[str, Any]]:
+    """Send raw bytes and read one HTTP response: (status, JSON body)."""
+    with socket.create_connection(_address(server), timeout=timeout) as sock:
+        sock.sendall(data)
+        return _read_response(sock)
+
+
+def test_a_slow_client_is_cut_off_and_others_are_served_meanwhile(server: httpx.Client) -> None:
+    """«Slowloris»: headers, then a body that never completes. The server answers 408 (JSON) after
+    --lesetid seconds and closes; 20 such clients at once do not delay anyone else."""
+    head = (f"POST {CALL_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n").encode()
+    slow = []
+    for _ in range(20):
+        sock = socket.create_connection(_address(server), timeout=BODY_TIMEOUT + 10)
+        sock.sendall(head + b'{"func_name": "KOS')
+        slow.append(sock)
+    try:
+        start = time.monotonic()
+        for _ in range(10):  # meanwhile, ordinary cells are answered at once
+            r = call(server, office_body("KOSTRA_NAVN", 202, 2023))
+            assert r.status_code == 200 and r.json()["result"] == [["Grunnskole"]]
+        assert time.monotonic() - start < BODY_TIMEOUT
+        for sock in slow:
+            status, payload = _read_response(sock)
+            assert status == 408 and payload["error"] == "body_timeout", payload
+            assert "sekunder" in payload["detail"]
+        waited = time.monotonic() - start
+        assert BODY_TIMEOUT * 0.9 <= waited < BODY_TIMEOUT + 8, waited
+    finally:
+        for sock in slow:
+            sock.close()
+    assert call(server, office_body("KOSTRA_NAVN", 202, 2023)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
+        (b'{"func_name": "KOSTRA_NAVN", "args": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "too_deep"),
+        (b'{"func_name": "KOSTRA_NAVN", "\xff\xfe\x00": 1}', "invalid_json"),
+        ('{"func_name": "KOSTRA_NAVN", "tekst": "blåbær"}'.encode("latin-1"), "invalid_json"),
+        (b"\x00\x01\x02\x03" * 100, "invalid_json"),
+    ],
+    ids=["deep-list", "deep-args", "not-utf8", "latin-1", "binary"],
+)
+def test_deep_or_non_utf8_bodies_get_json_errors(server: httpx.Client, body: bytes, code: str) -> None:
+    r = server.post(CALL_PATH, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text[:200]
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["error"] == code and "Traceback" not in r.text
+    assert call(server, office_body("KOSTRA_NAVN", 202, 2023)).status_code == 200  # still up
+
+
+def test_a_typed_cell_cannot_smuggle_a_nested_value(server: httpx.Client) -> None:
+    body = office_body("KOSTRA_NAVN", 202, 2023)
+    body["args"][0] = [[{"type": "Error", "basicValue": [[[[[[1]]]]]]}]]
+    r = call(server, body)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_arg"
+
+
+def test_a_10000_by_10_range_is_one_call(server: httpx.Client) -> None:
+    """A whole district's ledger as one 10 000 × 10 range (~1 MB of JSON): the same table as the API."""
+    header = ["Art", "Ansvar", "Funksjon", "Prosjekt", "Periode", "Tekst", "Beløp", "Bilag", "Dato",
+              "Merknad"]
+    functions = ("120", "201", "211", "231", "232", "242", "244", "254")
+    accounts: list[list[Any]] = [header]
+    for i in range(9_999):
+        accounts.append(["10100", ("110", "210", "310")[i % 3], functions[i % len(functions)], "",
+                         1 + i % 6, f"Postering {i}", float(1000 + i % 997) + 0.25, 100_000 + i, "", ""])
+    budget: list[list[Any]] = [header[:7]]
+    for f in functions:
+        for p in range(1, 13):
+            budget.append(["10100", "210", f, "", p, "", 700_000.0])
+    args = (accounts, budget, 6, 2023)
+    body = office_body("KOSTRA_AVVIK_TABELL", *args)
+    size = len(json.dumps(body).encode())
+    assert 500_000 < size < MAX_BODY, size
+    start = time.monotonic()
+    r = call(server, body)
+    elapsed = time.monotonic() - start
+    assert r.status_code == 200, r.text[:300]
+    api = FUNCTIONS["KOSTRA_AVVIK_TABELL"].call(*args)
+    assert isinstance(api, list) and len(api) > len(functions)
+    assert_same(r.json()["result"], as_officejs(api))
+    assert elapsed < 60, elapsed
+
+
+def test_stays_up_under_a_bounded_concurrent_load(server: httpx.Client) -> None:
+    """8 concurrent clients × 50 calls on loopback (mixed rows, some heavy), with 10 slow clients
+    holding connections open: every answer is right; prints calls/s and p99."""
+    import concurrent.futures
+    import statistics
+
+    bodies = [
+        (office_body("KOSTRA_NAVN", 202, 2023), [["Grunnskole"]]),
+        (office_body("KOSTRA_GYLDIG", 254, 2024), [[False]]),
+        (office_body("KOSTRA_FUNKSJON", "10100.330.215.93159"), [["215"]]),
+        (office_body("KOSTRA_KONTROLL_TABELL", *TABLE_SAMPLES["KOSTRA_KONTROLL_TABELL"]),
+         as_officejs(FUNCTIONS["KOSTRA_KONTROLL_TABELL"].call(*TABLE_SAMPLES["KOSTRA_KONTROLL_TABELL"]))),
+    ]
+    head = (f"POST {CALL_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{{").encode()
+    slow = [socket.create_connection(_address(server), timeout=30) for _ in range(10)]
+    for sock in slow:
+        sock.sendall(head)
+
+    def worker(n: int) -> list[float]:
+        latencies = []
+        with httpx.Client(base_url=str(server.base_url), timeout=30) as client:
+            for i in range(50):
+                body, expected = bodies[(n + i) % len(bodies)]
+                t0 = time.perf_counter()
+                r = client.post(CALL_PATH, json=body)
+                latencies.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text[:200]
+                assert_same(r.json()["result"], expected)
+        return latencies
+
+    try:
+        start = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            latencies = [x for part in pool.map(worker, range(8)) for x in part]
+        elapsed = time.perf_counter() - start
+    finally:
+        for sock in slow:
+            sock.close()
+    ordered = sorted(latencies)
+    p99 = ordered[int(0.99 * (len(ordered) - 1))]
+    print(f"\nbelastning: {len(latencies)} kall, {len(latencies) / elapsed:.0f} kall/s, "
+          f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    assert len(latencies) == 400
+    assert p99 < 10, p99
+    assert server.get("/").status_code == 200
+
+
+def test_defaults_bind_loopback_and_bound_the_body_time(capsys: pytest.CaptureFixture[str]) -> None:
+    from kostra_functions.cli import build_parser, main
+    from kostra_functions.server_face import DEFAULT_BODY_TIMEOUT
+
+    args = build_parser().parse_args(["server"])
+    assert args.host == "127.0.0.1" and args.lesetid == DEFAULT_BODY_TIMEOUT == 30.0
+    assert main(["server", "--lesetid", "0"]) == 2
+    assert "Lesetiden" in capsys.readouterr().err

@@ -332,7 +332,9 @@ def _write_csv(path: Path, actual: pd.DataFrame, budget: pd.DataFrame | None, pe
                 *(_decimal(v) for v in periods),
             ])
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    from kostra_functions.safety import atomic_write
+
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:  # never half a file
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
         for r in rows:

@@ -111,19 +111,26 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
 
 def read_adjustments(path: Path, ruleset: str | None) -> Any:
     """Adjustments from a CSV file (header row first; ``;`` or ``,`` separated, UTF-8 or cp1252)."""
+    from kostra_functions.attestation import check_complete, decode_text
     from kostra_functions.errors import LedgerFormatError
     from kostra_functions.excel.functions import prognosis_adjustments
 
     if not path.is_file():
         raise LedgerFormatError("filen finnes ikke.", where=str(path))
+    if path.stat().st_size > 64 * 1024**2:
+        raise LedgerFormatError("filen er over 64 MB; en fil med justeringer har noen hundre rader.",
+                                where=str(path))
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    text = decode_text(path, raw)  # UTF-8 or Windows-1252; UTF-16 and binary files are refused
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    rows = [row for row in csv.reader(text.splitlines(), delimiter=delimiter)]
+    if text.strip():
+        check_complete(path, text, delimiter)  # a cut-off last row could hold a cut-off amount
+    try:
+        rows = [row for row in csv.reader(text.splitlines(), delimiter=delimiter, strict=True)]
+    except csv.Error:
+        raise LedgerFormatError("et anførselstegn (\") står feil eller avsluttes aldri; sjekk "
+                                "anførselstegnene.", where=str(path)) from None
     return prognosis_adjustments(rows, ruleset, source=str(path))
 
 
@@ -208,14 +215,19 @@ def _csv_value(value: Any) -> str:
 
 def write_csv(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
     """``;``-separated, decimal comma, two decimals, UTF-8 with BOM; a Periode column for several."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    from kostra_functions.safety import atomic_write, csv_text
+
+    # written next to the target and renamed over it: a crash never leaves half a file; text from the
+    # exports (names) that starts like a formula gets a leading ' so Excel shows it as text
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";")
         for n, (period, rows, _detail) in enumerate(results):
             for i, row in enumerate(rows):
                 if i == 0 and n > 0:
                     continue
                 prefix = (["Periode"] if i == 0 else [str(period)]) if with_period else []
-                writer.writerow(prefix + [_csv_value(v) for v in row])
+                writer.writerow(prefix + [csv_text(_csv_value(v)) if isinstance(v, str) else _csv_value(v)
+                                          for v in row])
 
 
 def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
@@ -251,7 +263,13 @@ def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, w
                        r["resultatenhet_navn"], r["metode"],
                        None if r["avviksprognose"] != r["avviksprognose"] else float(r["avviksprognose"]),
                        r["forklaring"]])
-    wb.save(path)
+    from kostra_functions.safety import atomic_path, text_cells
+
+    for sheet in (ws, ex):  # text from the exports is stored as text, never as a formula
+        for cells in sheet.iter_rows():
+            text_cells(cells)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
 
 
 def run(args: argparse.Namespace) -> int:

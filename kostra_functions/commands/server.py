@@ -18,7 +18,7 @@ from kostra_functions.errors import InvalidArgumentError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kostra_functions.server_face import DEFAULT_MAX_BODY
+    from kostra_functions.server_face import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
 
     p = sub.add_parser(
         "server",
@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(ellers XLWINGS_LICENSE_KEY)")
     p.add_argument("--maks-storrelse", type=int, default=DEFAULT_MAX_BODY, metavar="BYTE",
                    help="største forespørsel i byte (standard: %(default)s)")
+    p.add_argument("--lesetid", type=float, default=DEFAULT_BODY_TIMEOUT, metavar="SEK",
+                   help="lengste tid en klient får til å sende en forespørsel, i sekunder (standard: "
+                   "%(default)s)")
     p.add_argument("--prosjektmappe", type=Path, metavar="MAPPE",
                    help="xlwings Server-prosjektmappe med .env (valgfri; se addin/server/README.md)")
     p.add_argument("--sertifikat", type=Path, metavar="FIL", help="TLS-sertifikat (PEM) for HTTPS direkte")
@@ -78,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         require_server_extra()
         # Build the app once here even with several workers: it reports a missing licence or a bad
         # option before any worker starts.
-        app: object = create_app(max_body_bytes=args.maks_storrelse, project_dir=args.prosjektmappe)
+        app: object = create_app(max_body_bytes=args.maks_storrelse, project_dir=args.prosjektmappe,
+                                 body_timeout=args.lesetid)
     except ServerSetupError as exc:
         print(f"Feil: {exc}", file=sys.stderr)
         return 2
@@ -86,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.arbeidere > 1:  # each worker process builds its own app from the environment
         os.environ["KOSTRA_SERVER_MAX_BODY"] = str(args.maks_storrelse)
+        os.environ["KOSTRA_SERVER_BODY_TIMEOUT"] = str(args.lesetid)
         if args.prosjektmappe:
             os.environ["KOSTRA_SERVER_PROJECT_DIR"] = str(args.prosjektmappe)
         app = "kostra_functions.server_face:app_from_env"

@@ -69,8 +69,11 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _read_value(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("="):
+def _read_value(cell: Any) -> Any:
+    """A cell's value; a formula (data type ``f``) as :class:`TypedFormula`. Text that merely starts
+    with ``=`` (an export's name written as text) stays text: it must never become a formula."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, str) and getattr(cell, "data_type", None) == "f":
         return TypedFormula(value)
     return value
 
@@ -80,6 +83,10 @@ def carry_over(template: Template, fill: Fill, source: Path | None) -> CarriedOv
     report = CarriedOver(source=source)
     if source is None:
         return report
+    from kostra_functions import safety
+
+    safety.check_xlsx(source)  # the old workbook lies in a shared folder: check it like any input
+    safety.harden_openpyxl()
     wb = openpyxl.load_workbook(source, data_only=False, read_only=False)
     try:
         _carry_settings(template, fill, wb, report)
@@ -100,9 +107,10 @@ def _carry_settings(template: Template, fill: Fill, wb: Any, report: CarriedOver
         if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
             continue
         sheet, ref = dests[0]
-        value = wb[sheet][ref.replace("$", "")].value
+        cell = wb[sheet][ref.replace("$", "")]
+        value = cell.value
         if not _is_blank(value) and value != setting.default:
-            fill.settings[setting.name] = _read_value(value)
+            fill.settings[setting.name] = _read_value(cell)
             report.settings[setting.name] = value
 
 
@@ -110,7 +118,7 @@ def _carry_table(table: Any, typed: list[Any], fill: Fill, ws: Any, report: Carr
     header = [c.value for c in ws[1]]
     position = {col.name: header.index(col.header) for col in table.columns if col.header in header}
     old_rows = []
-    for row in ws.iter_rows(min_row=2, values_only=True):
+    for row in ws.iter_rows(min_row=2):
         record = {name: _read_value(row[i]) if i < len(row) else None for name, i in position.items()}
         if any(not _is_blank(record.get(c.name)) for c in typed):
             old_rows.append(record)

@@ -21,8 +21,9 @@ import re
 import tempfile
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,10 +50,14 @@ def safe_name(name: str) -> str:
     """
     text = name.strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:80].strip("_")
     if not text:
         raise WorkbookError(f"Bydelsnavnet «{name}» gir ikke et gyldig mappenavn.")
-    return text[:80]
+    from kostra_functions.safety import WINDOWS_RESERVED
+
+    if text.upper() in WINDOWS_RESERVED:  # "con", "nul", "com1": device names on Windows
+        text = "_" + text
+    return text
 
 
 @dataclass(frozen=True)
@@ -262,6 +267,49 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.district.name, job.template, None, error=str(exc))
 
 
+def _run_parallel(job_list: Sequence[Job], jobs: int) -> Iterator[JobResult]:
+    """Run the jobs in ``jobs`` worker processes, yielding each result as it is done.
+
+    A worker compiles a template's formulas the first time it calculates one of its workbooks and
+    reuses them afterwards (the compiled formulas are kept per process, see
+    :mod:`kostra_functions.engine.recalc`), and compiling costs several workbooks' worth of
+    calculation. So a worker that finishes a workbook gets the next workbook of the same template;
+    when that template is done it takes the template with the most work left that no other worker
+    is on (or, at the end, shares one). One job per worker is in flight, so the job handed out goes
+    to the worker that just became free.
+    """
+    queues: dict[str, deque[Job]] = {}
+    for job in job_list:
+        queues.setdefault(job.template, deque()).append(job)
+    busy: dict[Future[JobResult], str] = {}
+
+    def take(preferred: str | None) -> Job | None:
+        if preferred is not None and queues.get(preferred):
+            return queues[preferred].popleft()
+        working = set(busy.values())
+        left = [t for t, q in queues.items() if q]
+        if not left:
+            return None
+        free = [t for t in left if t not in working] or left
+        return queues[max(free, key=lambda t: len(queues[t]))].popleft()
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for _ in range(jobs):
+            job = take(None)
+            if job is None:
+                break
+            busy[pool.submit(run_job, job)] = job.template
+        while busy:
+            finished, _ = wait(busy, return_when=FIRST_COMPLETED)
+            for future in finished:
+                template = busy.pop(future)
+                result = future.result()
+                job = take(template)
+                if job is not None:
+                    busy[pool.submit(run_job, job)] = job.template
+                yield result
+
+
 def _template_file(template: Template, templates_dir: Path | None) -> Path:
     from kostra_functions.engine.templates import default_templates_dir
 
@@ -295,11 +343,9 @@ def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None 
             iterator = progress(iterator, len(job_list))
         results.extend(iterator)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_job, job) for job in job_list]
-            done: Iterable[Any] = as_completed(futures)
-            if progress:
-                done = progress(done, len(futures))
-            results.extend(f.result() for f in done)
+        done: Iterable[JobResult] = _run_parallel(job_list, jobs)
+        if progress:
+            done = progress(done, len(job_list))
+        results.extend(done)
     order = {(j.district.name, j.template): i for i, j in enumerate(job_list)}
     return sorted(results, key=lambda r: order.get((r.district, r.template), 0))

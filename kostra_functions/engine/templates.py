@@ -368,16 +368,29 @@ def _define_table(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
 
 def fill_template(template: Template, template_file: str | Path, fill: Fill, out: str | Path) -> Path:
     """Write ``fill`` into a copy of the built template (formulas not yet calculated)."""
+    from kostra_functions import safety
+    from kostra_functions.engine.carryover import TypedFormula
+
     path = Path(template_file)
     if not path.is_file():
         raise TemplateError(f"{path}: malen er ikke bygget; kjør «kostra maler bygg».")
+    safety.check_xlsx(path)  # a template folder may be given on the command line (--maler-mappe)
+    safety.harden_openpyxl()
     wb = openpyxl.load_workbook(path)
+
+    def as_text(cell: Any, value: Any) -> None:
+        # openpyxl makes any text that starts with "=" a formula; text from the exports (a name,
+        # a voucher text) must stay text. Only the controller's own formulas stay formulas.
+        if cell.data_type == "f" and not isinstance(value, TypedFormula):
+            cell.data_type = "s"
+
     names = {s.name: s for s in template.settings}
     for name, value in fill.settings.items():
         if name not in names:
             raise TemplateError(f"{template.name}: ukjent innstilling «{name}».")
         sheet, ref = _name_target(wb, name)
         wb[sheet][ref] = value
+        as_text(wb[sheet][ref], value)
     for key, rows in fill.tables.items():
         table = template.table(key)
         ws = wb[table.sheet]
@@ -394,6 +407,8 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
                 else:
                     value = _typed(row.get(col.name), col, table, r)
                 cell = ws.cell(r, c, value)
+                if col.formula is None:
+                    as_text(cell, row.get(col.name))
                 cell.number_format = _format(col.kind)
         _define_table(wb, table, rows=len(rows))
     wb.properties.modified = BUILD_TIME
