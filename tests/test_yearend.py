@@ -307,3 +307,20 @@ def test_cuts_bad_input() -> None:
     with pytest.raises(InvalidArgumentError, match="positivt"):
         investment_cuts(1, -5, 0)
     assert operating_cuts(0, 10, 10, 10).remainder == D("0.00")
+
+
+def test_large_sum_with_float_noise_is_whole_ore() -> None:
+    # A district's net result from a float SUM of øre amounts (Bydel Vestre Aker in the benchmark
+    # data: 161 607 047,48) carries a few millionths of an øre of noise; it is whole øre, not refused.
+    from decimal import Decimal
+
+    from kostra_functions.yearend import to_ore
+
+    noisy = 161607047.45 + 0.01 + 0.01 + 0.01
+    assert to_ore(noisy, "nettoresultat") == Decimal("161607047.48")
+    import pytest
+
+    from kostra_functions.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="brøkdeler av øre"):
+        to_ore(161607047.485, "nettoresultat")  # half an øre is a real fraction
