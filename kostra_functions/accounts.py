@@ -25,12 +25,13 @@ Uniform verbs, as in python-stdnum: :func:`compact`, :func:`parse` (raises
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from kostra_functions.errors import InvalidAccountStringError
-from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
+from kostra_functions.rulesets import RuleSet
+from kostra_functions.versioning import current_ruleset
 
 DRIFT = "drift"
 INVESTERING = "investering"
@@ -72,6 +73,9 @@ class _Layout:
     proj_required_invest: bool
     proj_drift_first: str
     earmarked_prefixes: tuple[str, ...]
+    #: Derived once per rule set (a UDF parses one account string per call).
+    widths: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    splitter: re.Pattern[str] | None = field(default=None, compare=False, hash=False)
 
 
 _PART_NAMES = {"art": "art", "ansvar": "ansvar", "funksjon": "funksjon", "prosjekt": "prosjekt"}
@@ -80,7 +84,7 @@ _PART_NAMES = {"art": "art", "ansvar": "ansvar", "funksjon": "funksjon", "prosje
 @lru_cache(maxsize=32)
 def _layout_for(ruleset: RuleSet) -> _Layout:
     g = ruleset.get
-    return _Layout(
+    layout = _Layout(
         order=tuple(g("kontostreng.rekkefolge")),
         separators=tuple(g("kontostreng.skilletegn")),
         art_digits=int(g("kontostreng.art.siffer")),
@@ -96,21 +100,14 @@ def _layout_for(ruleset: RuleSet) -> _Layout:
         proj_drift_first=str(g("kontostreng.prosjekt.drift_forste_siffer", "")),
         earmarked_prefixes=tuple(str(p) for p in g("oremerking.prosjekt_prefiks", [])),
     )
+    widths = {"art": layout.art_digits, "ansvar": layout.resp_digits, "funksjon": layout.func_digits,
+              "prosjekt": layout.proj_digits}
+    splitter = re.compile("[" + re.escape("".join(layout.separators)) + "]+")
+    return _Layout(**{**layout.__dict__, "widths": widths, "splitter": splitter})
 
 
 def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:
-    if isinstance(ruleset, RuleSet):
-        return ruleset
-    return load_ruleset(ruleset or DEFAULT_RULESET)
-
-
-def _widths(layout: _Layout) -> dict[str, int]:
-    return {
-        "art": layout.art_digits,
-        "ansvar": layout.resp_digits,
-        "funksjon": layout.func_digits,
-        "prosjekt": layout.proj_digits,
-    }
+    return current_ruleset(ruleset)
 
 
 def compact(text: Any) -> str:
@@ -122,13 +119,16 @@ def compact(text: Any) -> str:
 
 def split(text: Any, ruleset: str | RuleSet | None = None) -> dict[str, str]:
     """The raw parts of an account string by name (not yet validated); raises if it cannot be split."""
-    layout = _layout_for(_ruleset(ruleset))
+    return _split(text, _layout_for(_ruleset(ruleset)))
+
+
+def _split(text: Any, layout: _Layout) -> dict[str, str]:
     s = compact(text)
     if not s:
         raise InvalidAccountStringError("Kontostrengen er tom.")
-    widths = _widths(layout)
-    pattern = "[" + re.escape("".join(layout.separators)) + "]+"
-    pieces = [p for p in re.split(pattern, s) if p != ""]
+    widths = layout.widths
+    assert layout.splitter is not None
+    pieces = [p for p in layout.splitter.split(s) if p != ""]
     if len(pieces) == 1:
         run = pieces[0]
         full = sum(widths[n] for n in layout.order)
@@ -172,10 +172,9 @@ def parse(text: Any, ruleset: str | RuleSet | None = None) -> AccountString:
 
 
 def _parse(text: Any, ruleset: str | RuleSet | None) -> AccountString:
-    rs = _ruleset(ruleset)
-    layout = _layout_for(rs)
-    parts = split(text, rs)
-    widths = _widths(layout)
+    layout = _layout_for(_ruleset(ruleset))
+    parts = _split(text, layout)
+    widths = layout.widths
     found: list[str] = []
     for name, value in parts.items():
         if not value.isdigit() or not value.isascii():
@@ -219,8 +218,11 @@ def _parse(text: Any, ruleset: str | RuleSet | None) -> AccountString:
         raise exc
     start, end = layout.kostra_art_slice
     sector = resp[layout.resp_sector_digit - 1] if layout.resp_sector_digit else ""
-    earmarked = bool(proj) and any(proj.startswith(p) for p in layout.earmarked_prefixes)  # type: ignore[union-attr]
-    return AccountString(
+    earmarked = bool(proj) and proj.startswith(layout.earmarked_prefixes)  # type: ignore[union-attr]
+    # Filled directly: the frozen dataclass's __init__ sets one field at a time (a UDF parses one
+    # account string per call and this is a third of it).
+    account = object.__new__(AccountString)
+    account.__dict__.update(
         art=art,
         responsibility=resp,
         function=func,
@@ -230,6 +232,7 @@ def _parse(text: Any, ruleset: str | RuleSet | None) -> AccountString:
         sector=sector,
         earmarked=earmarked,
     )
+    return account
 
 
 def is_earmarked(project: str | None, ruleset: str | RuleSet | None = None) -> bool:

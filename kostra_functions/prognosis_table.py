@@ -44,9 +44,7 @@ Rules (beyond those of :mod:`kostra_functions.prognosis`):
 from __future__ import annotations
 
 import hashlib
-import marshal
 import math
-import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -127,7 +125,13 @@ def _operating(mapped: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[name].fillna("").astype(str)
+    column = frame[name]
+    values = column.array
+    if isinstance(values, pd.Categorical) and (codes := np.asarray(values.codes)).min(initial=0) >= 0:
+        # The usual case (mapped ledgers): each category made text once, spread by integer codes.
+        text = np.asarray([str(c) for c in values.categories], dtype=object)
+        return pd.Series(text[codes], index=frame.index, dtype=object)
+    return column.fillna("").astype(str)
 
 
 def _detail_frame(mapped: pd.DataFrame) -> pd.DataFrame:
@@ -231,13 +235,14 @@ def _last_year_profiles(last_year: pd.DataFrame, *, year: int, ruleset: str | No
 
 
 def content_key(*parts: Any) -> str:
-    """A hash of nested lists/values (Excel ranges), to cache work by the cells' content."""
-    digest = hashlib.blake2b(digest_size=16)
-    try:  # plain cells (str, float, int, bool, None): marshal is fast and keeps 1, 1.0 and True apart
-        digest.update(marshal.dumps(parts))
-    except ValueError:  # error values, dates, numpy numbers
-        digest.update(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
-    return digest.hexdigest()
+    """A hash of nested lists/values (Excel ranges), to cache work by the cells' content.
+
+    Each part is digested on its own (:func:`kostra_functions.excel.cache.content_digest`), so a
+    range the Excel face has already digested for its own cache is not hashed a second time.
+    """
+    from kostra_functions.excel.cache import content_digest
+
+    return hashlib.blake2b(b"".join(content_digest(p) for p in parts), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,37 +282,55 @@ def _split_key(key: AdjustmentKey, what: str) -> tuple[str, str]:
 
 
 def _round_array(values: np.ndarray) -> np.ndarray:
-    """Øre rounding as :func:`kostra_functions.prognosis.round_ore`, fast for whole-øre values."""
+    """Øre rounding as :func:`kostra_functions.prognosis.round_ore`, element by element, any shape.
+
+    Vectorised with the same fast rule as ``round_ore`` (below a milliard and away from a half øre,
+    the nearest øre); the few other values go through ``round_ore`` itself.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size <= 24:  # a row or a few sums: plain floats beat a dozen numpy calls
+        flat = [pg.round_ore(x) for x in values.reshape(-1).tolist()]
+        return np.array(flat, dtype=float).reshape(values.shape) + 0.0
     scaled = values * 100.0
-    whole = np.round(scaled)
-    exact = (scaled == whole) | np.isnan(values)
-    out = np.where(exact, whole / 100.0, 0.0)
-    for i in np.flatnonzero(~exact):
-        out[i] = pg.round_ore(float(values[i]))
+    ore = np.floor(scaled)
+    rest = scaled - ore
+    with np.errstate(invalid="ignore"):
+        fast = (np.abs(values) < 1e9) & ((rest < 0.499) | (rest > 0.501))
+    out = (ore + (rest > 0.5)) / 100.0
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        flat_in, flat_out = values.reshape(-1), out.reshape(-1)
+        for i in slow.tolist():
+            flat_out[i] = pg.round_ore(float(flat_in[i]))  # NaN and ±inf stay as they are
     return out + 0.0
 
 
 def _round_groups(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Round each value to øre so each group's rounded values add up to its rounded total."""
     out = _round_array(values)
-    ok = ~np.isnan(values)
-    if ok.all() and len(np.unique(groups)) == len(groups):
-        return out
-    for g in np.unique(groups):
-        members = np.flatnonzero((groups == g) & ok)
+    vals = values.tolist()
+    members_of: dict[Any, list[int]] = {}
+    for i, g in enumerate(groups.tolist()):
+        if vals[i] == vals[i]:  # not NaN
+            members_of.setdefault(g, []).append(i)
+    for members in members_of.values():  # per group with two or more rows (plain floats: small groups)
         if len(members) < 2:
             continue
-        target = pg.round_ore(float(math.fsum(values[members])))
-        cents = np.floor(values[members] * 100.0 + 1e-7)
-        remainder = values[members] * 100.0 - cents
-        missing = round(float(target * 100.0 - cents.sum()))
-        order = np.argsort(-remainder, kind="stable")
-        add = np.zeros(len(members))
+        v = [vals[i] for i in members]
+        target = pg.round_ore(float(math.fsum(v)))
+        cents = [math.floor(x * 100.0 + 1e-7) for x in v]
+        remainder = [x * 100.0 - c for x, c in zip(v, cents, strict=True)]
+        missing = round(float(target * 100.0 - sum(cents)))  # cents are whole: any order sums exactly
+        order = sorted(range(len(v)), key=lambda j: -remainder[j])  # stable, as argsort(kind="stable")
+        add = [0.0] * len(v)
         if missing >= 0:
-            add[order[:missing]] = 1.0
+            for j in order[:missing]:
+                add[j] = 1.0
         else:
-            add[order[::-1][: -missing]] = -1.0
-        out[members] = (cents + add) / 100.0
+            for j in order[::-1][:-missing]:
+                add[j] = -1.0
+        for j, i in enumerate(members):
+            out[i] = (cents[j] + add[j]) / 100.0
     return out + 0.0
 
 
@@ -728,25 +751,42 @@ class _Group:
 
 def _groups(cols: Mapping[str, np.ndarray], key_columns: Sequence[str],
             rows: Sequence[int] | np.ndarray) -> list[_Group]:
-    """Sum detail rows by ``key_columns`` in order of first appearance (NaN propagates)."""
+    """Sum detail rows by ``key_columns`` in order of first appearance (NaN propagates).
+
+    Each group's rows are added in row order (as ``amounts[members].sum(axis=0)`` does) and every
+    group is rounded in one vectorised step.
+    """
     amounts = np.column_stack([np.asarray(cols[c], dtype=float) for c in AMOUNTS])
+    rows_ = np.asarray(rows, dtype=np.int64).tolist()
+    key_lists = [np.asarray(cols[c], dtype=object).tolist() for c in key_columns]
     index: dict[tuple[Any, ...], list[int]] = {}
-    key_lists = [cols[c] for c in key_columns]
-    for i in rows:
-        index.setdefault(tuple(k[i] for k in key_lists), []).append(int(i))
+    for i in rows_:
+        index.setdefault(tuple(k[i] for k in key_lists), []).append(i)
+    if not index:
+        return []
+    members_flat = [i for members in index.values() for i in members]
+    group_of = [g for g, members in enumerate(index.values()) for _ in members]
+    sums = np.zeros((len(index), len(AMOUNTS)))
+    np.add.at(sums, group_of, amounts[members_flat])
+    rounded = _round_array(sums)
+    names = {c: np.asarray(cols[c], dtype=object).tolist()
+             for c in ("funksjonsomrade_navn", "funksjon_navn", "resultatenhet_navn")}
+    methods = np.asarray(cols["metode"], dtype=object).tolist()
+    codes_of = np.asarray(cols["feil_kode"], dtype=object).tolist()
+    reasons_of = np.asarray(cols["feil"], dtype=object).tolist()
     out = []
-    for key, members in index.items():
+    for g, (key, members) in enumerate(index.items()):
         first = members[0]
         keys = dict(zip(key_columns, key, strict=True))
-        for c in ("funksjonsomrade_navn", "funksjon_navn", "resultatenhet_navn"):
-            keys.setdefault(c, cols[c][first])
-        codes = [cols["feil_kode"][i] for i in members if cols["feil_kode"][i]]
+        for c, values in names.items():
+            keys.setdefault(c, values[first])
+        codes = [codes_of[i] for i in members if codes_of[i]]
         out.append(_Group(
             keys=keys,
-            amounts=_round_array(amounts[members].sum(axis=0)),
-            methods=list(dict.fromkeys(cols["metode"][i] for i in members)),
+            amounts=rounded[g],
+            methods=list(dict.fromkeys(methods[i] for i in members)),
             code=codes[0] if codes else "",
-            reason=" ".join(dict.fromkeys(cols["feil"][i] for i in members if cols["feil"][i])),
+            reason=" ".join(dict.fromkeys(reasons_of[i] for i in members if reasons_of[i])),
         ))
     return out
 
@@ -805,19 +845,35 @@ class Cell:
     message: str
 
 
-def _cells(amounts: np.ndarray, code: str, reason: str) -> list[Any]:
+def _cells(amounts: np.ndarray | list[float], code: str, reason: str) -> list[Any]:
+    values = amounts[_TABLE_INDEX].tolist() if isinstance(amounts, np.ndarray) else amounts
     out: list[Any] = []
-    for value in amounts[_TABLE_INDEX].tolist():
+    for value in values:
         out.append(Cell(code or OutOfRangeError.excel_error, reason) if math.isnan(value) else value)
     return out
 
 
-def _total(groups: Sequence[_Group]) -> tuple[np.ndarray, str, str]:
-    """Sum of rounded rows, rounded (every printed sum adds up); the first error code and reasons."""
-    amounts = _round_array(np.sum([g.amounts for g in groups], axis=0))
-    codes = [g.code for g in groups if g.code]
-    reason = " ".join(dict.fromkeys(g.reason for g in groups if g.reason))
-    return amounts, (codes[0] if codes else ""), reason
+def _totals(parts: Sequence[Sequence[_Group]], everything: Sequence[_Group]) -> list[list[Any]]:
+    """:func:`_total` of every part as table cells, in one vectorised step.
+
+    Each part's rows are added in order (as ``np.sum(…, axis=0)``), then all sums are rounded at
+    once; ``everything`` holds each group once.
+    """
+    if not parts:
+        return []
+    position = {id(g): i for i, g in enumerate(everything)}
+    matrix = np.vstack([g.amounts for g in everything]) if everything else np.zeros((0, len(AMOUNTS)))
+    target = [p for p, part in enumerate(parts) for _ in part]
+    source = [position[id(g)] for part in parts for g in part]
+    sums = np.zeros((len(parts), len(AMOUNTS)))
+    np.add.at(sums, target, matrix[source])
+    rounded = _round_array(sums)[:, _TABLE_INDEX].tolist()
+    out = []
+    for part, values in zip(parts, rounded, strict=True):
+        codes = [g.code for g in part if g.code]
+        reason = " ".join(dict.fromkeys(g.reason for g in part if g.reason))
+        out.append(_cells(values, codes[0] if codes else "", reason))
+    return out
 
 
 def report_rows(detail: pd.DataFrame | Computed, *, by: By = "funksjon") -> list[list[Any]]:
@@ -834,6 +890,8 @@ def report_rows(detail: pd.DataFrame | Computed, *, by: By = "funksjon") -> list
     out: list[list[Any]] = [list(HEADER if by == "funksjon" else HEADER_BY_UNIT)]
     blocks = cols["blokk"][order]
     everything: list[_Group] = []
+    # Sum rows are laid out first and filled in one step at the end: (row in out, label, groups).
+    sums: list[tuple[int, list[Any], list[_Group]]] = []
     for block in (ORDINARY, EARMARKED):
         members = order[blocks == block]
         if not len(members):
@@ -862,11 +920,15 @@ def report_rows(detail: pd.DataFrame | Computed, *, by: By = "funksjon") -> list
             else:
                 text = f"Sum {section} {name}".strip() if section else f"Sum {UNALLOCATED_NAME.lower()}"
                 label = [block, section, "Sum", "", "", text]
-            out.append([*label, "", *_cells(*_total(part))])
+            out.append([])
+            sums.append((len(out) - 1, [*label, ""], part))
         blank = [""] * (0 if by == "funksjon" else 2)
-        out.append([block, "Sum", "", *blank, f"Sum {block.lower()}", "", *_cells(*_total(rows))])
+        out.append([])
+        sums.append((len(out) - 1, [block, "Sum", "", *blank, f"Sum {block.lower()}", ""], rows))
         everything += rows
     blank = [""] * (0 if by == "funksjon" else 2)
-    total = _total(everything) if everything else (np.zeros(len(AMOUNTS)), "", "")
-    out.append(["Totalt", "", "", *blank, "Sum bydelen", "", *_cells(*total)])
+    out.append([])
+    sums.append((len(out) - 1, ["Totalt", "", "", *blank, "Sum bydelen", ""], everything))
+    for (at, label, _), cells in zip(sums, _totals([part for _, _, part in sums], everything), strict=True):
+        out[at] = [*label, *cells]
     return out

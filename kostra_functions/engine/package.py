@@ -13,6 +13,7 @@ also proves it is well-formed before we patch it with the small tokenizer below.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -57,6 +58,7 @@ class WorkbookError(KostraError):
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def col_to_index(letters: str) -> int:
     """``"A"`` → 1, ``"AA"`` → 27."""
     n = 0
@@ -264,6 +266,15 @@ class Package:
         if not zipfile.is_zipfile(p):
             raise WorkbookError(f"{p}: filen er ikke en Excel-arbeidsbok (ikke en zip-pakke). Er den "
                                 "lagret i et eldre format (.xls) eller kryptert med passord?")
+        # the shared guard (kostra_functions.safety): zip bombs, XML entities, oversized sheets are
+        # refused before any part is inflated or parsed; formulas' reader gets defusedxml too
+        from kostra_functions import safety
+
+        safety.harden_openpyxl(include_formulas=True)
+        try:
+            safety.check_xlsx(p, where=str(p))
+        except KostraError as exc:
+            raise WorkbookError(exc.message, where=exc.where) from None
         try:
             with zipfile.ZipFile(p) as zf:
                 entries = zf.infolist()
@@ -347,11 +358,14 @@ class Package:
         Parts not in ``replaced`` are written with their original bytes and zip metadata. If
         anything fails, ``out`` is untouched and the temp file is removed.
         """
+        from kostra_functions import safety
+
         replaced = replaced or {}
         added = added or {}
         removed = set(removed)
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
+        safety.check_output_target(target)  # open in Excel/LibreOffice (a lock file) or read-only
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
         tmp = Path(tmp_name)
         try:
@@ -380,7 +394,12 @@ class Package:
                     pass
             else:
                 os.chmod(tmp, 0o644 & ~_umask())
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except PermissionError:  # Windows: the target is open in Excel
+                raise safety.OutputLockedError(
+                    "filen kan ikke erstattes; den er trolig åpen i et annet program. Lukk den og prøv "
+                    "igjen; ingenting er skrevet.", where=str(target)) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

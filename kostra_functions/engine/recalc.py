@@ -20,7 +20,9 @@ Every cell that ends in an error value is reported with sheet, cell, formula, er
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import copy
 import logging
 import math
 import re
@@ -96,6 +98,8 @@ class Calculation:
     blocked: dict[CellKey, str] = field(default_factory=dict)
     passes: int = 0
     formula_cells: int = 0
+    #: The package and its parsed sheets, kept for :func:`write_calculation` (parsed once).
+    _parsed: tuple[Package, list[_Sheet]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -262,6 +266,101 @@ def _check_functions(sheets: list[_Sheet], engine: bridge.EngineFunctions, names
 
 
 # ---------------------------------------------------------------------------------------------
+# Input sheets read only through defined names: fed to formulas as whole ranges
+
+#: A defined name that is a plain cell or range of one sheet (``'Grunnlag'!$A$2:$A$436``).
+_PLAIN_NAME = re.compile(r"^(?:'(?:[^']|'')+'|[^'!\s()]+)!"
+                         r"\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?$")
+#: Functions that can reach cells outside the ranges a formula names.
+_REFERENCE_FUNCTIONS = re.compile(r"\b(?:INDIRECT|OFFSET)\s*\(", re.IGNORECASE)
+_HEX = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_NO_VALUE = object()
+
+
+def _defined_name_texts(pkg: Package) -> list[str]:
+    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
+    return [(el.text or "").strip() for el in root.iter(f"{{{MAIN_NS}}}definedName")]
+
+
+def _input_sheets(pkg: Package, sheets: list[_Sheet]) -> dict[str, _Sheet]:
+    """Sheets (by upper-case name) whose cells formulas read only through defined names.
+
+    Such a sheet (an input table such as «Grunnlag») is left out of the copy formulas loads, and
+    every range a name gives is fed to the calculation as one value: formulas otherwise makes one
+    node per cell, which for a table of a few thousand cells costs more than all the formulas. A
+    sheet qualifies when it has no formula, no error value and no cell formulas could read in a way
+    we do not reproduce (a date or text-typed cell), when every defined name pointing into it is a
+    plain cell or range, and when no formula names the sheet or uses INDIRECT or OFFSET.
+    """
+    formulas_text = [c.formula.text for s in sheets for c in s.xml.formula_cells()
+                     if c.formula is not None and c.formula.text]
+    if any(_REFERENCE_FUNCTIONS.search(t) for t in formulas_text):
+        return {}
+    names = _defined_name_texts(pkg)
+    out: dict[str, _Sheet] = {}
+    for sheet in sheets:
+        name = sheet.info.name
+        if next(sheet.xml.formula_cells(), None) is not None:
+            continue
+        mentions = (f"{name}!".upper(), f"'{name.replace(chr(39), chr(39) * 2)}'!".upper())
+        if any(m in t.upper() for t in formulas_text for m in mentions):
+            continue
+        pointing = [t for t in names if any(m in t.upper() for m in mentions)]
+        if not pointing or not all(_PLAIN_NAME.match(t) for t in pointing):
+            continue
+        if any(c.type not in ("n", "s", "b", "inlineStr")
+               for c in sheet.xml.cells.values() if not c.is_empty):
+            continue
+        out[name.upper()] = sheet
+    return out
+
+
+def _formulas_value(cell: CellXml, strings: list[str]) -> Any:
+    """A stored cell value as formulas' reader gives it to a calculation (openpyxl's types: int
+    or float by the text of the number, dates left as serial numbers; floats to 15 digits)."""
+    t, raw = cell.type, cell.value_raw
+    if t == "inlineStr":
+        value = stored_value(cell, strings)
+        return _NO_VALUE if value is None else value
+    if raw is None:
+        return _NO_VALUE
+    raw = unescape(raw)
+    if t == "s":
+        text = strings[int(raw)]
+        if "_x" in text:
+            text = _HEX.sub(lambda m: chr(int(m.group(1), 16)), text)
+        return text.replace("x005F_", "")
+    if t == "b":
+        return bool(int(raw))
+    if raw == "":
+        return _NO_VALUE
+    number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+    return round(number, 15) if isinstance(number, float) else number
+
+
+def _range_value(sheet: _Sheet, area: Area, strings: list[str]) -> np.ndarray:
+    """The cells of ``area`` as formulas holds a range: an object array, ``EMPTY`` for a blank."""
+    out = np.empty(area.shape, dtype=object)
+    out.fill(sh.EMPTY)  # the token itself (np.full would store a plain copy of the text "empty")
+    for (r, c), cell in sheet.xml.cells.items():
+        if area.top <= r <= area.bottom and area.left <= c <= area.right:
+            value = _formulas_value(cell, strings)
+            if value is not _NO_VALUE:
+                out[r - area.top, c - area.left] = value
+    return out
+
+
+def _without_cells(data: bytes, xml: SheetXml) -> bytes:
+    """A worksheet part (``xml`` is its parse) with an empty ``<sheetData>`` (its values are fed to
+    formulas directly)."""
+    from kostra_functions.engine.package import encode_xml
+
+    if xml.sheetdata_selfclosing:
+        return data
+    return encode_xml(xml.text[:xml.sheetdata_tag_end] + xml.text[xml.sheetdata_end:], xml.encoding)
+
+
+# ---------------------------------------------------------------------------------------------
 # Spill plan: which formulas spill where
 
 
@@ -306,22 +405,94 @@ def _split_key(key: Any) -> tuple[str, str] | None:
     return m.group(1).replace("''", "'"), m.group(2)
 
 
+#: Compiled formula cells, shared by every calculation in the process (see :meth:`_Model.compile_cell`).
+_COMPILED: collections.OrderedDict[tuple[Any, ...], tuple[Any, list[str]]] = collections.OrderedDict()
+#: At most this many compiled cells are kept (least recently used dropped first).
+COMPILED_CELLS_MAX = 20_000
+
+
+def clear_compiled() -> None:
+    """Forget every compiled formula (the next calculation compiles again)."""
+    _COMPILED.clear()
+
+
 class _Model(formulas.ExcelModel):
     """formulas' model, noting which cell a KOSTRA reason belongs to when formulas evaluates a
-    constant part of a formula while compiling it."""
+    constant part of a formula while compiling it, and reusing compiled formulas.
 
-    def __init__(self, state: bridge.RunState) -> None:
+    Compiling a formula (parsing it and building its function) is most of the cost of calculating
+    a workbook, and ``kostra regenerer`` calculates the same template's formulas for every
+    district. A compiled formula depends only on its text, its cell, its sheet and file name (the
+    calculation copy is always «beregning.xlsx»), which defined names exist, the engine's functions
+    and the code lists (a constant ``KOSTRA_*`` call is evaluated while compiling); so it is kept
+    under that key and reused. The one thing a compiled formula holds that differs between two
+    filled copies of a template is the extent of a defined name it reads (a table resized to the
+    district's rows): a reused formula gets the current extents.
+    """
+
+    def __init__(self, state: bridge.RunState, engine: bridge.EngineFunctions | None = None) -> None:
         super().__init__()
         self._state = state
+        self._engine = engine
         self.compile_messages: dict[str, list[str]] = {}
+        self._names: tuple[int, Any, frozenset[str]] | None = None
+
+    def _name_key(self, references: Any) -> frozenset[str]:
+        if self._names is None or self._names[0] != id(references) or self._names[1] is not references:
+            self._names = (id(references), references, frozenset(references))
+        return self._names[2]
 
     def compile_cell(self, cell: Any, context: Any, references: Any, formula_references: Any) -> Any:
+        key = None
+        if cell.data_type == "f":
+            from kostra_functions.versioning import data_version
+
+            text = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", None)
+            if isinstance(text, str):
+                key = (text, formula_references.get(cell.coordinate, cell.coordinate),
+                       context.get("sheet"), context.get("excel"), context.get("directory"),
+                       self._name_key(references), id(self._engine), data_version())
+                hit = _COMPILED.get(key)
+                if hit is not None:
+                    _COMPILED.move_to_end(key)
+                    compiled, messages = hit
+                    if messages:
+                        self.compile_messages[compiled.output] = list(messages)
+                    return _rebound(compiled, references)
         self._state.take()
         compiled = super().compile_cell(cell, context, references, formula_references)
         messages = self._state.take()
         if messages and getattr(compiled, "output", None):
             self.compile_messages[compiled.output] = messages
+        if key is not None and compiled.func is not None:
+            _COMPILED[key] = (compiled, messages)
+            while len(_COMPILED) > COMPILED_CELLS_MAX:
+                _COMPILED.popitem(last=False)
+            return _rebound(compiled, references)
         return compiled
+
+
+def _rebound(compiled: Any, references: Any) -> Any:
+    """A copy of a compiled formula cell for another model, reading the defined names' current extents.
+
+    formulas keeps, per input of a compiled formula, the range it stood for when compiled; for a
+    defined name that range comes from ``references``. The copy shares the compiled function and
+    gets its own input ranges (only names whose extent changed differ).
+    """
+    from formulas.cell import wrap_cell_func
+    from formulas.ranges import Ranges
+
+    pipe = compiled.func.func
+    old_inputs = compiled.func.inputs
+    inputs = collections.OrderedDict()
+    for k, rng in old_inputs.items():
+        now = references.get(k) if isinstance(k, str) else None
+        inputs[k] = now if isinstance(now, Ranges) and isinstance(rng, Ranges) and now.ranges != rng.ranges \
+            else rng
+    cell = copy.copy(compiled)
+    cell.func = wrap_cell_func(pipe, cell._args)
+    cell.func.inputs = inputs
+    return cell
 
 
 class _Spy:
@@ -347,7 +518,8 @@ class _Spy:
 
 
 def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Sheet],
-                  display_name: str) -> _PassResult:
+                  display_name: str, inputs: dict[str, _Sheet] | None = None,
+                  strings: list[str] | None = None) -> _PassResult:
     from formulas.cell import Ref
 
     state = bridge.RunState(
@@ -357,7 +529,7 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
     )
     record: dict[str, tuple[Any, list[str]]] = {}
     with engine.activate(state), _quiet_logs():
-        model = _Model(state)
+        model = _Model(state, engine)
         try:
             model.loads(str(path))
             model.finish()
@@ -372,7 +544,14 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
                 if node and node.get("type") == "function" and node.get("function") is cell.func:
                     node["function"] = _Spy(cell.func, name, state, record,
                                             model.compile_messages.get(name, []))
-        solution = model.calculate()
+        feeds = {}
+        if inputs:
+            for node_id in dsp.data_nodes:
+                split = _split_key(node_id)
+                if split is not None and split[0].upper() in inputs:
+                    value = _range_value(inputs[split[0].upper()], Area.parse(split[1]), strings or [])
+                    feeds[node_id] = formulas.Ranges().push(node_id, value)
+        solution = model.calculate(inputs=feeds) if feeds else model.calculate()
         texts = _formula_texts(model, sheets)
     values: dict[tuple[str, str], Any] = {}
     for key, value in solution.items():
@@ -480,15 +659,21 @@ def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -
 
 
 def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
-               folder: Path) -> Path:
-    """Write the package formulas reads for a pass (normalized names, spill ranges in place)."""
+               folder: Path, inputs: dict[str, _Sheet] | None = None) -> Path:
+    """Write the package formulas reads for a pass (normalized names, spill ranges in place, the
+    cells of ``inputs`` sheets left out: they are fed as ranges)."""
     replaced: dict[str, bytes] = {}
     for sheet in sheets:
-        xml = SheetXml(pkg.data[sheet.info.part], sheet.xml.what)
         name = sheet.info.name
-        changed = False
+        if inputs and name.upper() in inputs:
+            replaced[sheet.info.part] = _without_cells(pkg.data[sheet.info.part], sheet.xml)
+            continue
         new_areas = {pos: area for (s, pos), area in plan.areas.items() if s == name}
         blocked = {pos for (s, pos) in plan.blocked if s == name}
+        if not _calc_copy_changes(sheet, new_areas, blocked, texts):
+            continue  # formulas reads this sheet as it is: no need to parse and rewrite it
+        xml = SheetXml(pkg.data[sheet.info.part], sheet.xml.what)
+        changed = False
         for cell in list(xml.formula_cells()):
             pos = (cell.row, cell.col)
             f = cell.formula
@@ -522,6 +707,22 @@ def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[Cell
     return target
 
 
+def _calc_copy_changes(sheet: _Sheet, new_areas: dict[Pos, Area], blocked: set[Pos],
+                       texts: dict[CellKey, str]) -> bool:
+    """Whether :func:`_calc_copy` changes anything on this sheet (read from the parsed sheet)."""
+    if new_areas or blocked:
+        return True
+    name = sheet.info.name
+    for cell in sheet.xml.formula_cells():
+        f = cell.formula
+        assert f is not None
+        text = texts.get((name, (cell.row, cell.col)), f.text)
+        if f.text and bridge.normalize_formula(text) != f.text:
+            return True
+    return any((c := sheet.xml.cells.get(pos)) is not None and c.formula is None and not c.is_empty
+               for pos in sheet.spill_owned)
+
+
 def _formula_cell(xml: SheetXml, cell: CellXml, f_attrs: list[tuple[str, str]], text: str) -> str:
     p = xml.prefix
     f = f"<{p}f{''.join(f' {k}={chr(34)}{v}{chr(34)}' for k, v in f_attrs)}>{escape_text(text)}</{p}f>"
@@ -546,13 +747,15 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
     texts: dict[CellKey, str] = {}
     calc = Calculation()
     used = plan
+    inputs = _input_sheets(pkg, sheets)
+    strings = shared_strings(pkg) if inputs else []
     with tempfile.TemporaryDirectory(prefix="kostra-beregn-") as tmp:
         folder = Path(tmp)
         result: _PassResult | None = None
         for attempt in range(1, MAX_PASSES + 1):
             used = plan
-            path = _calc_copy(pkg, sheets, used, texts, folder)
-            result = _run_formulas(path, engine, sheets, display)
+            path = _calc_copy(pkg, sheets, used, texts, folder, inputs)
+            result = _run_formulas(path, engine, sheets, display, inputs, strings)
             if not texts:
                 texts = result.texts
             calc.passes = attempt
@@ -566,6 +769,7 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
             )
     assert result is not None
     _collect(calc, sheets, used, plan, result, texts)
+    calc._parsed = (pkg, sheets)
     return calc
 
 
@@ -759,7 +963,8 @@ def _pos(ref: str) -> Pos:
 def write_calculation(pkg: Package, calc: Calculation, out: str | Path) -> None:
     """Write ``pkg`` to ``out`` with every computed value stored as the cell's cached value."""
     metadata = DynamicArrayMetadata.read(pkg)
-    sheets = _load_sheets(pkg, metadata)
+    parsed, calc._parsed = calc._parsed, None  # the sheets calculate() parsed, changed below: once
+    sheets = parsed[1] if parsed is not None and parsed[0] is pkg else _load_sheets(pkg, metadata)
     replaced: dict[str, bytes] = {}
     for sheet in sheets:
         data = _patched_sheet(sheet, calc, metadata)

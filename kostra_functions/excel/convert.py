@@ -126,6 +126,7 @@ def _iter_flat(value: Any) -> Iterable[Any]:
 
 _CURRENCY = re.compile(r"(?i)^(?:nok|kr\.?)\s*|\s*(?:nok|kr\.?|,-|\.-)$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_GROUP_SPLIT = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -152,15 +153,25 @@ def parse_amount_text(text: str, arg: str = "beløp") -> float:
         negative ^= s[0] == "-"
         s = s[1:].strip()
     s = _CURRENCY.sub("", s).strip()
-    s = _SPACES.sub("", s)
 
     def bad(reason: str) -> InvalidArgumentError:
         return InvalidArgumentError(f"«{original}» i argumentet «{arg}» er ikke et tall: {reason}.")
 
+    spaced = s
+    s = _SPACES.sub("", s)
     if not s:
         raise bad("det er ingen sifre")
     if not re.fullmatch(r"[0-9.,eE+-]+", s):
         raise bad("teksten inneholder tegn som ikke hører til et beløp")
+    if spaced != s:
+        # spaces (or ') only as thousands separators: "12 34,50" or "1 2 3" are two or three numbers
+        # in one cell, not 1234,50 or 123
+        groups = _GROUP_SPLIT.split(spaced)
+        last = re.match(r"\d*", groups[-1])
+        if not (1 <= len(groups[0]) <= 3 and groups[0].isdigit()
+                and all(len(g) == 3 and g.isdigit() for g in groups[1:-1])
+                and last is not None and len(last.group()) == 3):
+            raise bad("mellomrommene (tusenskille) står på feil sted")
     if "e" in s.lower():
         if not _PLAIN_NUMBER.match(s):
             raise bad("ugyldig tallformat")
@@ -214,6 +225,13 @@ def to_number(value: Any, arg: str, *, optional: bool = False, default: float | 
     Blank: ``default`` when ``optional``, else :class:`MissingArgumentError`. Booleans, dates,
     error values, NaN/inf and amounts beyond :data:`MAX_AMOUNT` are refused with a reason.
     """
+    # Fast path for what Excel passes most (a float cell); NaN fails the comparison and goes on.
+    t = type(value)
+    if t is float or t is int:
+        if -MAX_AMOUNT <= value <= MAX_AMOUNT:
+            return float(value)
+    elif value is None and optional:
+        return default  # type: ignore[return-value]
     value = unwrap_single(value, arg)
     if is_blank(value):
         if optional:
@@ -243,6 +261,8 @@ def to_int(
     value: Any, arg: str, *, optional: bool = False, default: int | None = None
 ) -> int:
     """A cell value as a whole number (period, year). ``3.0`` and ``"3"`` are 3; ``3.5`` is an error."""
+    if type(value) is float and value.is_integer() and -MAX_AMOUNT <= value <= MAX_AMOUNT:
+        return int(value)
     number = to_number(value, arg, optional=optional, default=None)
     if number is None:
         return default  # type: ignore[return-value]
@@ -258,6 +278,18 @@ def to_code(value: Any, arg: str, *, width: int = 3, optional: bool = False) -> 
     gets its leading zeros back (Excel drops them: art ``010`` typed as a number arrives as 10).
     Text is kept as typed (so ``"10"`` as text is refused for a 3-digit code rather than guessed).
     """
+    t = type(value)
+    if t is str:  # fast path: digits of the right width
+        text = value.strip()
+        if len(text) == width and text.isdigit() and text.isascii():
+            return text
+    elif t is float:
+        if value >= 0 and value.is_integer():
+            text = str(int(value)).zfill(width)
+            if len(text) == width:
+                return text
+    elif value is None and optional:
+        return None
     value = unwrap_single(value, arg)
     if is_blank(value):
         if optional:
@@ -291,6 +323,12 @@ def to_code(value: Any, arg: str, *, width: int = 3, optional: bool = False) -> 
 
 def to_text(value: Any, arg: str, *, optional: bool = False, default: str | None = None) -> str:
     """A cell value as stripped text; numbers that are whole become their digits (``202.0`` → ``"202"``)."""
+    if type(value) is str:  # fast path: text that is neither blank nor an error value (#…)
+        text = value.strip()
+        if text and text[0] != "#":
+            return text
+    elif value is None and optional:
+        return default  # type: ignore[return-value]
     value = unwrap_single(value, arg)
     if is_blank(value):
         if optional:
@@ -370,9 +408,11 @@ def to_table(value: Any, arg: str) -> list[list[Any]]:
         raise InvalidArgumentError(f"Området i argumentet «{arg}» er tomt.")
     if not isinstance(value[0], (list, tuple)):
         return [list(value)]
-    width = len(value[0])
-    rows = [list(r) for r in value]
-    if any(len(r) != width for r in rows):
+    if set(map(type, value)) == {list}:
+        rows = list(value)  # the rows themselves are not copied: the functions only read a range
+    else:
+        rows = list(map(list, value))
+    if len(set(map(len, rows))) != 1:
         raise InvalidArgumentError(f"Området i argumentet «{arg}» har rader med ulik lengde.")
     return rows
 

@@ -17,15 +17,16 @@ and rule sets.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from kostra_functions.errors import InvalidArgumentError, KostraError
 from kostra_functions.excel import convert
-from kostra_functions.excel.cache import ResultCache
+from kostra_functions.excel.cache import ResultCache, content_digest, digests_known
+from kostra_functions.excel.convert import MAX_AMOUNT as _MAX_AMOUNT
+from kostra_functions.versioning import data_version as _data_version
 
 ArgType = Literal["code", "number", "int", "text", "bool", "date", "table", "numbers", "any"]
 ReturnKind = Literal["scalar", "array"]
@@ -63,6 +64,8 @@ class Arg:
         t = self.type
         if t == "any":
             return value
+        if value is None and self.optional:  # a blank optional argument (every type but "any")
+            return self.default
         if t == "table":
             if convert.is_blank(value) and not isinstance(value, (list, tuple)):
                 if self.optional:
@@ -148,18 +151,30 @@ class ExcelFunction:
         """``KOSTRA_NAVN(funksjon; [år])`` as a Norwegian Excel shows it."""
         return f"{self.name}({'; '.join(a.signature for a in self.args)})"
 
+    @cached_property
+    def _plan(self) -> tuple[tuple[Arg, ...], Arg | None]:
+        """The fixed arguments and the repeating one (if any), worked out once per row."""
+        fixed = tuple(a for a in self.args if not a.repeating)
+        repeating = self.args[-1] if self.args and self.args[-1].repeating else None
+        return fixed, repeating
+
     def convert_args(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         """Convert raw cell values to the implementation's arguments (missing trailing args are blank)."""
-        fixed = [a for a in self.args if not a.repeating]
-        repeating = self.args[-1] if self.args and self.args[-1].repeating else None
-        if len(raw) > len(fixed) and repeating is None:
+        fixed, repeating = self._plan
+        n = len(raw)
+        if n > len(fixed) and repeating is None:
             raise InvalidArgumentError(
                 f"{self.name} tar høyst {len(fixed)} argumenter, men fikk {len(raw)}."
             )
         out = []
         for i, arg in enumerate(fixed):
-            value = raw[i] if i < len(raw) else None
-            out.append(arg.convert(value))
+            value = raw[i] if i < n else None
+            # Inline fast path for the usual cell, a finite float for a number argument (what
+            # convert.to_number returns for it unchanged); everything else converts in full.
+            if type(value) is float and arg.type == "number" and -_MAX_AMOUNT <= value <= _MAX_AMOUNT:
+                out.append(value)
+            else:
+                out.append(arg.convert(value))
         if repeating is not None:
             out.extend(repeating.convert(v) for v in raw[len(fixed):])
         return tuple(out)
@@ -175,9 +190,12 @@ class ExcelFunction:
         except TypeError:
             # A range argument (lists) is not hashable: key the call by a digest of its contents, so
             # a recalculation does not recompute a whole-district table. A digest can only miss
-            # (1 vs 1.0 pickle differently), never give another call's result.
-            digest = hashlib.blake2b(pickle.dumps(args, protocol=5), digest_size=16).digest()
-            result = self._range_cache.get_or_compute((digest, _data_version()), lambda: self.impl(*args))
+            # (equal content written differently), never give another call's result. The
+            # implementation may hash the same ranges for its own caches: it gets these digests.
+            digests = [content_digest(a) for a in args]
+            with digests_known(args, digests):
+                result = self._range_cache.get_or_compute((b"".join(digests), _data_version()),
+                                                          lambda: self.impl(*args))
             return [list(row) for row in result] if isinstance(result, list) else result
         return self._cache.get_or_compute(key, lambda: self.impl(*args))
 
@@ -196,8 +214,3 @@ class ExcelFunction:
             return str(exc)
         return ""
 
-
-def _data_version() -> str:
-    from kostra_functions.versioning import data_version
-
-    return data_version()
