@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kostra_functions import formatting
 from kostra_functions.errors import (
     InvalidArgumentError,
     InvalidCodeError,
@@ -102,12 +103,7 @@ def format_kroner(amount: float) -> str:
     >>> format_kroner(-1234.5)
     '-1 234,50 kr'
     """
-    cents = round(abs(float(amount)) * 100)
-    whole, ore = divmod(cents, 100)
-    text = f"{whole:,}".replace(",", " ")
-    if ore:
-        text += f",{ore:02d}"
-    return f"{'-' if amount < 0 and cents else ''}{text} kr"
+    return f"{formatting.kroner(amount)} kr"
 
 
 def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:

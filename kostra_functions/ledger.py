@@ -83,7 +83,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kostra_functions import safety
+from kostra_functions import formatting, safety
 from kostra_functions.errors import InvalidArgumentError, KostraError, LedgerFormatError
 from kostra_functions.excel.convert import MAX_AMOUNT, as_excel_error, parse_amount_text
 from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
@@ -182,10 +182,6 @@ def _show(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
-
-
 def _rows_text(rows: Sequence[int], total: int | None = None, shown: int = 5) -> str:
     total = len(rows) if total is None else total
     first = [str(r) for r in list(rows)[:shown]]
@@ -193,7 +189,7 @@ def _rows_text(rows: Sequence[int], total: int | None = None, shown: int = 5) ->
         return f"rad {first[0]}"
     if total <= shown:
         return "rad " + ", ".join(first[:-1]) + " og " + first[-1]
-    return f"rad {', '.join(first)} og {_thousands(total - len(first))} rader til"
+    return f"rad {', '.join(first)} og {formatting.whole(total - len(first))} rader til"
 
 
 @dataclass
@@ -509,7 +505,7 @@ def _size_text(n: int) -> str:
         return f"{n / 1024**3:.1f} GB".replace(".", ",")
     if n >= 1024**2:
         return f"{n / 1024**2:.1f} MB".replace(".", ",")
-    return f"{_thousands(n)} byte"
+    return f"{formatting.whole(n)} byte"
 
 
 def _split_line(line: str, sep: str) -> list[str]:

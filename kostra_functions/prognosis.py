@@ -68,6 +68,7 @@ from typing import Any
 
 import numpy as np
 
+from kostra_functions import formatting
 from kostra_functions.errors import (
     InvalidArgumentError,
     MissingArgumentError,
@@ -160,11 +161,7 @@ def format_amount(amount: float, decimals: int | None = None) -> str:
     """
     if math.isnan(amount):
         return "–"
-    value = round_ore(amount)
-    if decimals is None:
-        decimals = 0 if value == int(value) else 2
-    text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return ("-" if value < 0 else "") + text
+    return formatting.kroner(amount, decimals)
 
 
 def term(amount: float) -> str:

@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kostra_functions.errors import LedgerFormatError
+from kostra_functions.formatting import whole
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -122,10 +123,6 @@ def _size_text(n: float) -> str:
         if n >= size:
             return f"{n / size:.1f} {unit}".replace(".", ",")
     return f"{int(n)} byte"
-
-
-def _count_text(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
 
 
 def _refuse(where: str, message: str) -> UnsafeFileError:
@@ -261,23 +258,23 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
                 rows += _count_tags(prev, chunk, _ROW_PLAIN, _PREFIXED_ROW)
                 cells += _count_tags(prev, chunk, _CELL_PLAIN, _PREFIXED_CELL)
                 if rows > MAX_SHEET_ROWS:
-                    raise _refuse(where, f"arket i «{name}» har mer enn {_count_text(MAX_SHEET_ROWS)} rader, "
+                    raise _refuse(where, f"arket i «{name}» har mer enn {whole(MAX_SHEET_ROWS)} rader, "
                                          "grensen for Excel-filer. Eksporter som CSV (semikolonseparert), "
                                          "som leses mye raskere, eller del opp filen.")
                 if cells > MAX_SHEET_CELLS:
-                    raise _refuse(where, f"arket i «{name}» har mer enn {_count_text(MAX_SHEET_CELLS)} "
+                    raise _refuse(where, f"arket i «{name}» har mer enn {whole(MAX_SHEET_CELLS)} "
                                          "celler, grensen for Excel-filer. Eksporter som CSV eller del opp "
                                          "filen.")
                 for m in _FAR_REF.finditer(prev[-32:] + chunk):
                     if m.group(2) or int(m.group(1)) > EXCEL_MAX_ROWS:
                         raise _refuse(where, f"arket i «{name}» har en celle utenfor Excels siste rad "
-                                             f"({_count_text(EXCEL_MAX_ROWS)}) eller kolonne (XFD); filen er "
+                                             f"({whole(EXCEL_MAX_ROWS)}) eller kolonne (XFD); filen er "
                                              "skadet eller laget for å henge programmet.")
                 prev = chunk
             else:
                 elements += chunk.count(b"<")
                 if elements > MAX_PART_ELEMENTS:
-                    raise _refuse(where, f"delen «{name}» har mer enn {_count_text(MAX_PART_ELEMENTS)} "
+                    raise _refuse(where, f"delen «{name}» har mer enn {whole(MAX_PART_ELEMENTS)} "
                                          "XML-elementer; en Excel-fil har aldri så mange der.")
     if not checked:
         problem = _prolog_problem(head)
@@ -303,8 +300,8 @@ def check_xlsx(path: str | os.PathLike[str], *, where: str | None = None) -> Non
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
-            raise _refuse(label, f"pakken har {_count_text(len(infos))} deler (grense "
-                                 f"{_count_text(MAX_ENTRIES)}); en Excel-fil har noen titalls.")
+            raise _refuse(label, f"pakken har {whole(len(infos))} deler (grense "
+                                 f"{whole(MAX_ENTRIES)}); en Excel-fil har noen titalls.")
         total = sum(i.file_size for i in infos)
         if total > MAX_UNPACKED_BYTES:
             raise _refuse(label, f"arbeidsboken pakker seg ut til {_size_text(total)}, mer enn grensen på "
@@ -331,7 +328,7 @@ def check_xlsx(path: str | os.PathLike[str], *, where: str | None = None) -> Non
                                      "eller del opp filen.")
             if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 ratio = info.file_size // max(info.compress_size, 1)
-                raise _refuse(label, f"delen «{info.filename}» blir {_count_text(ratio)} ganger større når "
+                raise _refuse(label, f"delen «{info.filename}» blir {whole(ratio)} ganger større når "
                                      f"den pakkes ut (grense {MAX_RATIO}); slik ser en «zip-bombe» ut.")
         for info in infos:
             if _is_xml(info.filename) and not info.is_dir():
@@ -436,7 +433,7 @@ def guarded_rows(rows: Iterable[Any], *, where: str, start: int = 1) -> Iterator
         except Exception as exc:  # ParseError, BadZipFile (CRC), ValueError from a bad cell
             raise translate_error(exc, where, number) from None
         if number > EXCEL_MAX_ROWS:
-            raise _refuse(where, f"arket har rader etter rad {_count_text(EXCEL_MAX_ROWS)}, Excels siste "
+            raise _refuse(where, f"arket har rader etter rad {whole(EXCEL_MAX_ROWS)}, Excels siste "
                                  "rad; filen er skadet eller laget for å henge programmet.")
         yield row
         number += 1

@@ -17,14 +17,15 @@ import argparse
 import csv
 import math
 import time
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kostra_functions import formatting
 from kostra_functions.errors import InvalidArgumentError, OutOfRangeError
+from kostra_functions.formatting import whole
 
 MONTHS = ("jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des", "årsavsl.")
 MONTH_NAMES = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
@@ -61,9 +62,7 @@ def kroner(value: float) -> str:
     """Whole kroner with space as thousands separator, rounded half away from zero: ``-1 234 568``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    whole = int(Decimal(repr(round(float(value), 2))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    text = f"{abs(whole):,}".replace(",", " ")
-    return f"-{text}" if whole < 0 else text
+    return formatting.kroner(value, 0)
 
 
 def percent(value: float) -> str:
@@ -158,15 +157,15 @@ def _header(*, example: bool, actual_path: Path, budget_path: Path | None, units
 
     who = f" for {example_data.NAME}" if example else ""
     lines = [f"KOSTRA-kart{who}: regnskap {year} til og med periode {period} ({MONTH_NAMES[period - 1]})"]
-    lines.append(f"Regnskap:        {_shown(actual_path)} ({_count(len(actual))} rader)")
+    lines.append(f"Regnskap:        {_shown(actual_path)} ({whole(len(actual))} rader)")
     if budget is not None:
-        lines.append(f"Budsjett:        {_shown(budget_path)} ({_count(len(budget))} rader, justert budsjett "
+        lines.append(f"Budsjett:        {_shown(budget_path)} ({whole(len(budget))} rader, justert budsjett "
                      f"{kroner(budget['belop'].sum())})")
     else:
         lines.append("Budsjett:        (ingen fil; budsjettkolonnene er 0)")
     if units is not None:
-        lines.append(f"Resultatenheter: {_shown(units_path)} ({_count(len(units))} ansvar i "
-                     f"{_count(units['resultatenhet'].nunique())} resultatenheter)")
+        lines.append(f"Resultatenheter: {_shown(units_path)} ({whole(len(units))} ansvar i "
+                     f"{whole(units['resultatenhet'].nunique())} resultatenheter)")
     else:
         lines.append("Resultatenheter: (ingen fil; hvert ansvar er sin egen resultatenhet)")
     lines.append(f"Regelsett:       {ruleset_name}, KOSTRA-kodeliste {year}"
@@ -188,10 +187,6 @@ def _shown(path: Path | None) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
 
 
 def _column_titles(period: int) -> tuple[list[str], list[str]]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kostra_functions import formatting
 from kostra_functions.controls.data import ControlSpec, spec, specs
 from kostra_functions.controls.model import Finding, Severity, sort_findings
 from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, OutOfRangeError
@@ -39,9 +40,8 @@ def control(number: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def number_text(value: int) -> str:
-    """``-12345`` → ``-12 345`` (Norwegian thousands separator, ASCII minus as in SSB's file)."""
-    return f"{value:,}".replace(",", " ")
+#: ``-12345`` → ``-12 345`` (Norwegian thousands separator, ASCII minus as in SSB's file).
+number_text = formatting.whole
 
 
 @dataclass
