@@ -437,26 +437,19 @@ def _numbers(rows: list[list[Any]]) -> list[list[Any]]:
     ]
 
 
+def _prognose(files: dict[str, Path], *options: str, units: bool = False) -> list[str]:
+    """``kostra prognose`` on the hand-worked district's files for 2023, with ``options``."""
+    args = ["prognose", *options, "--regnskap", str(files["regnskap"]), "--budsjett", str(files["budsjett"])]
+    if units:
+        args += ["--resultatenheter", str(files["resultatenheter"])]
+    return [*args, "--aar", "2023"]
+
+
 def test_cli_equals_table_for_every_period(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_csv = files["dir"] / "alle.csv"
-    code = main(
-        [
-            "prognose",
-            "--alle-perioder",
-            "--regnskap",
-            str(files["regnskap"]),
-            "--budsjett",
-            str(files["budsjett"]),
-            "--resultatenheter",
-            str(files["resultatenheter"]),
-            "--aar",
-            "2023",
-            "--csv",
-            str(out_csv),
-        ]
-    )
+    code = main(_prognose(files, "--alle-perioder", "--csv", str(out_csv), units=True))
     assert code == 0
     with out_csv.open(encoding="utf-8-sig") as fh:
         written = list(csv.reader(fh, delimiter=";"))
@@ -479,25 +472,7 @@ def test_cli_single_period_terminal_and_xlsx(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     xlsx = files["dir"] / "p6.xlsx"
-    code = main(
-        [
-            "prognose",
-            "--periode",
-            "6",
-            "--per",
-            "resultatenhet",
-            "--regnskap",
-            str(files["regnskap"]),
-            "--budsjett",
-            str(files["budsjett"]),
-            "--resultatenheter",
-            str(files["resultatenheter"]),
-            "--aar",
-            "2023",
-            "--xlsx",
-            str(xlsx),
-        ]
-    )
+    code = main(_prognose(files, "--periode", "6", "--per", "resultatenhet", "--xlsx", str(xlsx), units=True))
     assert code == 0
     printed = capsys.readouterr().out
     assert "Sum R1 Sykehjem A" in printed and "Sum bydelen" in printed
@@ -511,19 +486,7 @@ def test_cli_single_period_terminal_and_xlsx(
 
 
 def test_cli_bad_period(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        [
-            "prognose",
-            "--periode",
-            "14",
-            "--regnskap",
-            str(files["regnskap"]),
-            "--budsjett",
-            str(files["budsjett"]),
-            "--aar",
-            "2023",
-        ]
-    )
+    code = main(_prognose(files, "--periode", "14"))
     assert code == 2
     assert "skal være 0–13" in capsys.readouterr().err
 
@@ -588,23 +551,7 @@ def test_cli_adjustments_file(files: dict[str, Path], capsys: pytest.CaptureFixt
         encoding="cp1252",
     )
     out_csv = files["dir"] / "justert.csv"
-    code = main(
-        [
-            "prognose",
-            "--periode",
-            "6",
-            "--regnskap",
-            str(files["regnskap"]),
-            "--budsjett",
-            str(files["budsjett"]),
-            "--aar",
-            "2023",
-            "--justeringer",
-            str(adjustments),
-            "--csv",
-            str(out_csv),
-        ]
-    )
+    code = main(_prognose(files, "--periode", "6", "--justeringer", str(adjustments), "--csv", str(out_csv)))
     assert code == 0
     capsys.readouterr()
     with out_csv.open(encoding="utf-8-sig") as fh:

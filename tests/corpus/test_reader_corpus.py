@@ -226,6 +226,24 @@ def add(
     CASES.append(Case(id_, build, read, expect))
 
 
+def csv_cases(prefix: str, default_name: str, read: Callable[[Path], Any]) -> Callable[..., None]:
+    """An adder of CSV cases for one reader: ``adder(id, lines, expect, encoding=…, newline=…)``."""
+
+    def add_csv(
+        id_: str,
+        text_lines: Sequence[str],
+        expect: Err | Callable[[Any], None],
+        *,
+        encoding: str = "cp1252",
+        newline: str = "\r\n",
+        final: bool = True,
+        name: str = default_name,
+    ) -> None:
+        add(f"{prefix}-{id_}", csv_file(name, text_lines, encoding, newline, final), read, expect)
+
+    return add_csv
+
+
 def ledger_csv(
     id_: str,
     text_lines: Sequence[str],
@@ -769,22 +787,7 @@ def vouchers_are(
 BILAG = "bilagsliste.csv"
 
 
-def voucher_csv(
-    id_: str,
-    text_lines: Sequence[str],
-    expect: Err | Callable[[Any], None],
-    *,
-    encoding: str = "cp1252",
-    newline: str = "\r\n",
-    final: bool = True,
-    name: str = BILAG,
-) -> None:
-    add(
-        f"vouchers-{id_}",
-        csv_file(name, text_lines, encoding, newline, final),
-        attestation.read_vouchers,
-        expect,
-    )
+voucher_csv = csv_cases("vouchers", BILAG, attestation.read_vouchers)
 
 
 def vcol(name: str) -> str:
@@ -978,22 +981,7 @@ def register_ok(limit: float | None = 500_000.0) -> Callable[[attestation.Author
 REG = "fullmakter.csv"
 
 
-def register_csv(
-    id_: str,
-    text_lines: Sequence[str],
-    expect: Err | Callable[[Any], None],
-    *,
-    encoding: str = "cp1252",
-    newline: str = "\r\n",
-    final: bool = True,
-    name: str = REG,
-) -> None:
-    add(
-        f"register-{id_}",
-        csv_file(name, text_lines, encoding, newline, final),
-        attestation.read_register,
-        expect,
-    )
+register_csv = csv_cases("register", REG, attestation.read_register)
 
 
 register_csv("cp1252", lines(RH, RBASE), register_ok())
@@ -1099,21 +1087,7 @@ def read_adjustments(path: Path) -> Any:
     return read(path, None)
 
 
-def adjustments_csv(
-    id_: str,
-    text_lines: Sequence[str],
-    expect: Err | Callable[[Any], None],
-    *,
-    encoding: str = "cp1252",
-    newline: str = "\r\n",
-    final: bool = True,
-) -> None:
-    add(
-        f"adjustments-{id_}",
-        csv_file("justeringer.csv", text_lines, encoding, newline, final),
-        read_adjustments,
-        expect,
-    )
+adjustments_csv = csv_cases("adjustments", "justeringer.csv", read_adjustments)
 
 
 adjustments_csv("cp1252", lines(AH, ABASE), adjustments_are)
