@@ -30,8 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from kostra_functions.errors import InvalidAccountStringError
-from kostra_functions.rulesets import RuleSet
-from kostra_functions.versioning import current_ruleset
+from kostra_functions.rulesets import RuleSet, load_ruleset
 
 DRIFT = "drift"
 INVESTERING = "investering"
@@ -106,10 +105,6 @@ def _layout_for(ruleset: RuleSet) -> _Layout:
     return _Layout(**{**layout.__dict__, "widths": widths, "splitter": splitter})
 
 
-def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:
-    return current_ruleset(ruleset)
-
-
 def compact(text: Any) -> str:
     """The account string as stripped text (whole numbers from Excel lose their ``.0``)."""
     if isinstance(text, float) and text == int(text):
@@ -119,7 +114,7 @@ def compact(text: Any) -> str:
 
 def split(text: Any, ruleset: str | RuleSet | None = None) -> dict[str, str]:
     """The raw parts of an account string by name (not yet validated); raises if it cannot be split."""
-    return _split(text, _layout_for(_ruleset(ruleset)))
+    return _split(text, _layout_for(load_ruleset(ruleset)))
 
 
 def _split(text: Any, layout: _Layout) -> dict[str, str]:
@@ -172,7 +167,7 @@ def parse(text: Any, ruleset: str | RuleSet | None = None) -> AccountString:
 
 
 def _parse(text: Any, ruleset: str | RuleSet | None) -> AccountString:
-    layout = _layout_for(_ruleset(ruleset))
+    layout = _layout_for(load_ruleset(ruleset))
     parts = _split(text, layout)
     widths = layout.widths
     found: list[str] = []
@@ -239,5 +234,5 @@ def is_earmarked(project: str | None, ruleset: str | RuleSet | None = None) -> b
     """True when a project number is earmarked under the rule set (Oslo: starts with 2 or 3)."""
     if not project:
         return False
-    prefixes = _layout_for(_ruleset(ruleset)).earmarked_prefixes
+    prefixes = _layout_for(load_ruleset(ruleset)).earmarked_prefixes
     return any(str(project).strip().startswith(p) for p in prefixes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kostra_functions.errors import InvalidCodeError, RuleSetError
-from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
+from kostra_functions.rulesets import RuleSet, load_ruleset
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,13 @@ def _areas(ruleset: RuleSet) -> tuple[tuple[FunctionArea, ...], dict[str, Functi
 
 def function_areas(ruleset: str | RuleSet | None = None) -> tuple[FunctionArea, ...]:
     """All function areas of a rule set, in the rule set's order."""
-    rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset or DEFAULT_RULESET)
+    rs = load_ruleset(ruleset)
     return _areas(rs)[0]
 
 
 def area_of(function: str, ruleset: str | RuleSet | None = None) -> FunctionArea:
     """The function area a KOSTRA function belongs to; InvalidCodeError when the rule set has none."""
-    rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset or DEFAULT_RULESET)
+    rs = load_ruleset(ruleset)
     area = _areas(rs)[1].get(function)
     if area is None:
         raise InvalidCodeError(

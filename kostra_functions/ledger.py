@@ -86,7 +86,7 @@ import pandas as pd
 from kostra_functions import formatting, safety
 from kostra_functions.errors import InvalidArgumentError, KostraError, LedgerFormatError
 from kostra_functions.excel.convert import MAX_AMOUNT, as_excel_error, parse_amount_text
-from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
+from kostra_functions.rulesets import RuleSet, load_ruleset
 
 __all__ = [
     "AMOUNT_ALIASES",
@@ -262,7 +262,7 @@ class _Widths:
 
 
 def _widths(ruleset: str | RuleSet | None) -> _Widths:
-    rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset or DEFAULT_RULESET)
+    rs = load_ruleset(ruleset)
     return _Widths(
         art=int(rs.get("kontostreng.art.siffer")),
         ansvar=int(rs.get("kontostreng.ansvar.siffer")),

@@ -45,7 +45,7 @@ from kostra_functions import areas
 from kostra_functions.codes.catalog import Catalog
 from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, KostraError, OutOfRangeError
 from kostra_functions.ledger import _rows_text, load_table
-from kostra_functions.rulesets import DEFAULT_RULESET, RuleSet, load_ruleset
+from kostra_functions.rulesets import RuleSet, load_ruleset
 
 __all__ = [
     "MAPPED_COLUMNS",
@@ -74,7 +74,7 @@ _MAX_CODES_REPORTED = 20
 
 
 def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:
-    return ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset or DEFAULT_RULESET)
+    return load_ruleset(ruleset)
 
 
 def _categorical(series: pd.Series) -> pd.Categorical:

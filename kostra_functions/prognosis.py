@@ -75,7 +75,7 @@ from kostra_functions.errors import (
     OutOfRangeError,
     RuleSetError,
 )
-from kostra_functions.versioning import current_ruleset
+from kostra_functions.rulesets import load_ruleset
 
 LINEAR = "lineær"
 PERIODISED = "periodisert"
@@ -242,7 +242,7 @@ def _rule_value(rs: Any, what: str, compute: Any) -> Any:
 
 def carried_forward_from(ruleset: Any = None) -> int:
     """The first period in which the carried-forward result counts (``[prognose] fremfort_fra_periode``)."""
-    return int(_rule_value(_load_ruleset(ruleset), "fremfort_fra", _carried_forward_from))
+    return int(_rule_value(load_ruleset(ruleset), "fremfort_fra", _carried_forward_from))
 
 
 def _carried_forward_from(rs: Any) -> int:
@@ -257,7 +257,7 @@ def _carried_forward_from(rs: Any) -> int:
 
 def default_method(ruleset: Any = None) -> str:
     """The rule set's default method (``[prognose] standard_metode``), else :data:`DEFAULT_METHOD`."""
-    return str(_rule_value(_load_ruleset(ruleset), "standard_metode", _default_method))
+    return str(_rule_value(load_ruleset(ruleset), "standard_metode", _default_method))
 
 
 def _default_method(rs: Any) -> str:
@@ -268,10 +268,6 @@ def _default_method(rs: Any) -> str:
         raise RuleSetError(
             f"Regelsettet «{rs.name}» har ukjent [prognose] standard_metode «{value}»: {exc.message}"
         ) from None
-
-
-def _load_ruleset(ruleset: Any) -> Any:
-    return current_ruleset(ruleset)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ whole. Loaded rule sets are cached per file and modification time.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.errors import RuleSetError
+from kostra_functions.versioning import data_version, watch
 
 RULESET_DIR = Path(__file__).parent
 DEFAULT_RULESET = "oslo_bydel"
@@ -91,17 +93,43 @@ def _load_file(path: Path, mtime_ns: int) -> dict[str, Any]:
 _LOADED: dict[tuple[str, tuple[tuple[Path, int], ...]], RuleSet] = {}
 
 
-def load_ruleset(name_or_path: str | Path = DEFAULT_RULESET) -> RuleSet:
+_RECENT: dict[tuple[object, str], tuple[RuleSet, str | None]] = {}
+_RECENT_MAX = 64
+
+
+def load_ruleset(name_or_path: str | Path | RuleSet | None = DEFAULT_RULESET) -> RuleSet:
     """Load a rule set by name or path, following ``arver`` (inheritance) chains.
 
-    The same object is returned while none of the files in the chain has changed, so callers may
-    cache what they derive from it by identity.
+    ``None`` means the default rule set; a :class:`RuleSet` is returned as it is. The same object
+    is returned while none of the files in the chain has changed, so callers may cache what they
+    derive from it by identity. Looking at every file of the chain costs more than a whole
+    ``KOSTRA_AVVIK``, and every Excel call asks for its rule set, so the files are looked at again
+    only when :func:`kostra_functions.versioning.data_version` changes (at most once a second; it
+    covers the package's rule sets and every file loaded by path).
     """
+    if isinstance(name_or_path, RuleSet):
+        return name_or_path
+    try:
+        hit = _RECENT.get((name_or_path, data_version()))
+    except TypeError:  # not hashable, so not a name or path: the slow path says what is wrong
+        hit = None
+    # A relative path names another file after a change of working directory.
+    if hit is not None and (hit[1] is None or hit[1] == os.getcwd()):
+        return hit[0]
+    name = str(name_or_path or DEFAULT_RULESET)
+    result = _load(name)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.clear()
+    is_path = "/" in name or "\\" in name or name.lower().endswith(".toml")
+    # Loading by path watches the file and so changes the version: key by the version after loading.
+    _RECENT[(name_or_path, data_version())] = (result, os.getcwd() if is_path else None)
+    return result
+
+
+def _load(name_or_path: str | Path) -> RuleSet:
     chain = _chain(name_or_path)
     for path in chain:
         if path.parent != RULESET_DIR:  # a controller's own file: its edits must invalidate caches
-            from kostra_functions.versioning import watch
-
             watch(path)
     key = (str(name_or_path), tuple((p, p.stat().st_mtime_ns) for p in chain))
     cached = _LOADED.get(key)
