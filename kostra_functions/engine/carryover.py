@@ -91,7 +91,7 @@ def carry_over(template: Template, fill: Fill, source: Path | None) -> CarriedOv
     try:
         _carry_settings(template, fill, wb, report)
         for table in template.tables:
-            typed = [c for c in table.columns if getattr(c, "typed", False)]
+            typed = [c for c in table.columns if c.typed]
             if typed and table.sheet in wb.sheetnames:
                 _carry_table(table, typed, fill, wb[table.sheet], report)
     finally:
