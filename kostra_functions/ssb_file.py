@@ -91,6 +91,8 @@ FIELDS: tuple[tuple[str, int, int], ...] = (
     ("art_sektor", 37, 39),
     ("belop", 40, 48),
 )
+#: name → (start, end) as a Python slice of the record text.
+_SLICES = {name: (start - 1, end) for name, start, end in FIELDS}
 ACCOUNT_CLASS_NAMES = ("drift", "investering", "balanse")
 
 
@@ -188,6 +190,8 @@ class Submission:
     region: str
     orgnr: str = ""
     foretaksnr: str = ""
+    orgnrs: tuple[str, ...] = ()
+    foretaksnrs: tuple[str, ...] = ()
 
     @classmethod
     def create(
@@ -196,10 +200,15 @@ class Submission:
         year: int | None = None,
         quarter: int | str | None = None,
         region: str | None = None,
-        orgnr: str | None = None,
-        foretaksnr: str | None = None,
+        orgnr: str | Iterable[str] | None = None,
+        foretaksnr: str | Iterable[str] | None = None,
     ) -> Submission:
-        """Check and normalise the values (``skjema="0AK2"`` means skjema 0A, quarter 2)."""
+        """Check and normalise the values (``skjema="0AK2"`` means skjema 0A, quarter 2).
+
+        ``orgnr`` and ``foretaksnr`` may each be one number or several (a list, or text separated by
+        commas), as SSB's portal gives them; every number must have nine digits and a valid check
+        digit. The records must carry one of them (controls 007 and 008).
+        """
         text = (skjema or "").strip().upper()
         match = _SKJEMA_QUARTER.match(text)
         if match:
@@ -210,6 +219,8 @@ class Submission:
                 )
             quarter = from_form
         form(text)
+        orgnrs = _numbers(orgnr, "organisasjonsnummeret")
+        foretaksnrs = _numbers(foretaksnr, "foretaksnummeret")
         if year is None:
             raise InvalidArgumentError("Årgangen (regnskapsåret) mangler; oppgi for eksempel 2023.")
         if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
@@ -219,8 +230,10 @@ class Submission:
             year=year,
             quarter=_quarter(quarter),
             region=_region(region),
-            orgnr=_digits(orgnr, 9, "organisasjonsnummeret"),
-            foretaksnr=_digits(foretaksnr, 9, "foretaksnummeret"),
+            orgnr=orgnrs[0] if orgnrs else "",
+            foretaksnr=foretaksnrs[0] if foretaksnrs else "",
+            orgnrs=orgnrs,
+            foretaksnrs=foretaksnrs,
         )
 
     @property
@@ -268,11 +281,25 @@ def _region(value: str | None) -> str:
     return text
 
 
-def _digits(value: str | None, width: int, what: str) -> str:
-    text = (value or "").strip()
-    if text and not (text.isascii() and text.isdigit() and len(text) == width):
-        raise InvalidArgumentError(f"{what.capitalize()} «{value}» skal ha {width} sifre.")
-    return text
+def _numbers(value: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
+    """Organisation numbers (one, a list, or comma-separated text), each checked with its check digit."""
+    from stdnum.no import orgnr as orgnr_check
+
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    out: list[str] = []
+    for item in items:
+        text = str(item).strip().replace(" ", "")
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit() and len(text) == 9):
+            raise InvalidArgumentError(f"{what.capitalize()} «{str(item).strip()}» skal ha 9 sifre.")
+        if not orgnr_check.is_valid(text):
+            raise InvalidArgumentError(
+                f"{what.capitalize()} «{text}» har feil kontrollsiffer (siste siffer); sjekk nummeret i "
+                "Enhetsregisteret.")
+        if text not in out:
+            out.append(text)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------- records
@@ -289,10 +316,8 @@ class Record:
     text: str
 
     def _field(self, name: str) -> str:
-        for fname, start, end in FIELDS:
-            if fname == name:
-                return self.text.ljust(RECORD_LENGTH)[start - 1:end]
-        raise KeyError(name)
+        start, end = _SLICES[name]
+        return self.text.ljust(RECORD_LENGTH)[start:end]
 
     skjema = property(lambda self: self._field("skjema"))
     aargang = property(lambda self: self._field("aargang"))

@@ -4,17 +4,23 @@ Each control is a small function registered with :func:`control` under SSB's num
 :class:`Context` and yields :class:`~kostra_functions.controls.model.Finding` objects. Whether a
 control runs at all (account type, Oslo district, quarterly report, year) is decided here from
 ``controls_data/controls.csv``, so the rule functions only state the rule.
+
+The context holds the file as columns (:class:`~kostra_functions.controls.table.RecordTable`):
+a control selects records with boolean masks and sums amounts with numpy, and code lists are tested
+once per distinct code (:meth:`Context.where`), not once per record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+
+import numpy as np
 
 from kostra_functions import formatting
 from kostra_functions.controls.data import ControlSpec, spec, specs
 from kostra_functions.controls.model import Finding, Severity, sort_findings
+from kostra_functions.controls.table import RecordTable, record_table
 from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, OutOfRangeError
 from kostra_functions.ssb_file import Form, Record, Submission
 
@@ -44,20 +50,25 @@ def control(number: str) -> Callable[[Rule], Rule]:
 number_text = formatting.whole
 
 
-@dataclass
 class Context:
-    """What a control sees: the expected submission, the records, and the year's code catalog.
+    """What a control sees: the expected submission, the records as columns, the year's code catalog.
 
-    ``records`` are the records SSB controls: those whose beløp is not exactly ``0``
-    (``RegnskapValidator.getRecordsList``); ``all_records`` also holds the zero ones (control 001).
+    ``table`` holds the records SSB controls: those whose beløp is zero are left out (SSB's
+    ``RegnskapValidator.getRecordsList`` drops beløp ``0``; ``-0`` and ``00`` are zero too);
+    ``all_records`` also holds the zero ones (control 001).
     """
 
-    submission: Submission
-    records: tuple[Record, ...]
-    all_records: tuple[Record, ...]
-    _catalog: Any = field(default=None, repr=False)
-    _code_cache: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict, repr=False)
+    def __init__(self, submission: Submission, table: RecordTable) -> None:
+        self.submission = submission
+        self.all_records = table
+        zero = table.amount_ok & (table.amount == 0)
+        self.table = table.subset(~zero)
+        self._catalog: Any = None
+        self._code_cache: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._unique: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._accounts: dict[str, np.ndarray] = {}
 
+    # ------------------------------------------------------------------ submission facts
     @property
     def form(self) -> Form:
         return self.submission.form
@@ -70,6 +81,10 @@ class Context:
     def quarter(self) -> str:
         """The kvartal field of the submission: ``" "`` for the annual accounts."""
         return self.submission.quarter_char
+
+    @property
+    def quarterly(self) -> bool:
+        return self.submission.quarter is not None
 
     @property
     def is_oslo_district(self) -> bool:
@@ -86,14 +101,44 @@ class Context:
             self._catalog = Catalog.for_year(self.year, self.submission.region)
         return self._catalog
 
-    def account(self, record: Record) -> str | None:
-        """``drift``/``investering``/``balanse`` for the record's kontoklasse in this form, else ``None``."""
-        return self.form.account_class_name(record.kontoklasse)
+    # ------------------------------------------------------------------ columns
+    def column(self, name: str) -> np.ndarray:
+        """A field of every controlled record (``code`` = funksjon/kapittel without padding)."""
+        return self.table[name]
 
-    def of(self, account: str) -> list[Record]:
-        """The records in ``drift``, ``investering`` or ``balanse``."""
-        return [r for r in self.records if self.account(r) == account]
+    @property
+    def amount(self) -> np.ndarray:
+        return self.table.amount
 
+    @property
+    def lines(self) -> np.ndarray:
+        return self.table.line
+
+    def where(self, name: str, predicate: Callable[[str], bool]) -> np.ndarray:
+        """Mask of the records whose field ``name`` satisfies ``predicate`` (once per distinct value)."""
+        if name not in self._unique:
+            self._unique[name] = np.unique(self.column(name), return_inverse=True)
+        values, inverse = self._unique[name]
+        hits = np.fromiter((bool(predicate(str(v))) for v in values), dtype=bool, count=len(values))
+        return hits[inverse.reshape(-1)] if len(values) else np.zeros(len(self.table), dtype=bool)
+
+    def isin(self, name: str, codes: Any) -> np.ndarray:
+        """Mask of the records whose field ``name`` is in ``codes`` (a set or a ``CodeSet``)."""
+        return self.where(name, codes.__contains__)
+
+    def account(self, account: str) -> np.ndarray:
+        """Mask of the records in ``drift``, ``investering`` or ``balanse`` for this form."""
+        if account not in self._accounts:
+            code = self.form.account_classes.get(account)
+            kk = self.column("kontoklasse")
+            self._accounts[account] = (kk == code) if code is not None else np.zeros(len(kk), dtype=bool)
+        return self._accounts[account]
+
+    def total(self, mask: np.ndarray) -> int:
+        """Sum of the amounts of the records in ``mask`` (1000 kr)."""
+        return int(self.amount[mask].sum())
+
+    # ------------------------------------------------------------------ code catalog
     def code_status(self, code: str, kind: str) -> tuple[str, Any]:
         """``("ok", entry)``, ``("invalid", reason)`` or ``("unknown", reason)`` for a function/art.
 
@@ -114,6 +159,7 @@ class Context:
         status, entry = self.code_status(code, kind)
         return entry.only if status == "ok" else None
 
+    # ------------------------------------------------------------------ findings
     def spec(self, number: str) -> ControlSpec:
         return spec(number)
 
@@ -131,8 +177,39 @@ class Context:
             title=s.title,
             severity=severity or s.severity_for(self.quarter),
             message=message,
-            lines=tuple(sorted(set(lines))),
+            lines=tuple(sorted({int(n) for n in lines})),
         )
+
+    def per_record(
+        self,
+        number: str,
+        mask: np.ndarray,
+        message: Callable[[dict[str, str]], str],
+        *,
+        record_quarter: bool = False,
+        severity: Severity | None = None,
+    ) -> Iterator[Finding]:
+        """One finding per record in ``mask``, as SSB reports its record controls.
+
+        ``message`` receives the record's fields (``code``, ``art_sektor``, ``kvartal`` …). With
+        ``record_quarter`` the severity follows the record's own kvartal field (SSB's 010–013).
+        """
+        s = spec(number)
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        columns = {name: values[rows] for name, values in self.table.fields.items()}
+        amounts = self.amount[rows]
+        cache: dict[tuple[str, ...], str] = {}
+        for i, line in enumerate(self.lines[rows].tolist()):
+            fields = {name: str(values[i]) for name, values in columns.items()}
+            fields["amount"] = str(int(amounts[i]))
+            key = tuple(fields.values())
+            text = cache.get(key)
+            if text is None:
+                text = cache[key] = message(fields)
+            level = severity or s.severity_for(fields["kvartal"] if record_quarter else self.quarter)
+            yield Finding(number, s.title, level, text, (int(line),))
 
 
 def applies(s: ControlSpec, ctx: Context) -> bool:
@@ -145,17 +222,19 @@ def applies(s: ControlSpec, ctx: Context) -> bool:
         return False
     if s.oslo_district == "kun" and not ctx.is_oslo_district:
         return False
-    return not (ctx.submission.quarter is not None and not s.quarterly)
+    return not (ctx.quarterly and not s.quarterly)
 
 
 def run_controls(
-    records: Sequence[Record],
+    records: Sequence[Record] | RecordTable,
     submission: Submission,
     *,
     only: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Run SSB's controls on the records of one file and return the findings in report order.
 
+    ``records`` are :class:`~kostra_functions.ssb_file.Record` objects or a
+    :class:`~kostra_functions.controls.table.RecordTable` (the fast route for a whole file).
     ``submission`` holds what SSB's portal pre-fills (skjema, årgang, kvartal, region, orgnr); the
     controls 003–008 compare every record with it. ``only`` limits the run to some control numbers.
     A FATAL finding (control 001, wrong record length) stops the run, as in SSB's program.
@@ -166,11 +245,9 @@ def run_controls(
     from kostra_functions.controls import load_rules
 
     load_rules()
-    ctx = Context(
-        submission=submission,
-        records=tuple(r for r in records if r.belop_text.strip() != "0"),
-        all_records=tuple(records),
-    )
+    if not isinstance(records, RecordTable):
+        records = record_table([r.line for r in records], [r.text for r in records])
+    ctx = Context(submission, records)
     if ctx.form.kind == "bevilgning":
         ctx.catalog  # noqa: B018 - fail early (and clearly) for a year without code lists
     wanted = set(only) if only is not None else None

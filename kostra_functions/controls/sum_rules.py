@@ -4,38 +4,22 @@ Sources: SSB's rule classes ``Rule085…Rule190`` under ``validation/rule/regnsk
 summary in ``reference/kostra_kontroller.md`` §5. Margins (±30, ±10) are in ``controls.csv``; they
 also absorb the rounding to whole 1000 kr (:mod:`kostra_functions.ssb_file`). As in SSB's program, a
 sum control only runs when the file has records of the kind it sums (no investment records: no
-investment sum controls). Which controls are skipped for Oslo districts and for quarterly reports is
-decided by ``controls.csv`` (column ``bydel``/``kvartalsrapport``), not here.
+investment sum controls; no assets: no control 115; no depreciation records: no 145/150). Which
+controls are skipped for Oslo districts and for quarterly reports is decided by ``controls.csv``
+(columns ``bydel``/``kvartalsrapport``), not here. Every sum is one masked numpy sum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+
+import numpy as np
 
 from kostra_functions.controls.data import CodeSet, code_list
 from kostra_functions.controls.model import Finding, Severity
 from kostra_functions.controls.runner import Context, control, number_text
-from kostra_functions.ssb_file import Record
 
 _ACCOUNT_TEXT = {"drift": "driftsregnskapet", "investering": "investeringsregnskapet"}
-
-
-def _total(records: Iterable[Record]) -> int:
-    return sum(r.amount for r in records)
-
-
-def _arts(name: str, ctx: Context) -> CodeSet:
-    return code_list("085", name, ctx.year)
-
-
-def _expenses(records: list[Record], ctx: Context) -> int:
-    arts = _arts("utgiftsarter", ctx)
-    return _total(r for r in records if r.art_sektor in arts)
-
-
-def _revenues(records: list[Record], ctx: Context) -> int:
-    arts = _arts("inntektsarter", ctx)
-    return _total(r for r in records if r.art_sektor in arts)
 
 
 def _within(value: int, margin: int | None) -> bool:
@@ -47,24 +31,32 @@ def _margin(ctx: Context, number: str) -> int:
     return ctx.spec(number).margin or 0
 
 
+def _expense_mask(ctx: Context) -> np.ndarray:
+    return ctx.isin("art_sektor", code_list("085", "utgiftsarter", ctx.year))
+
+
+def _revenue_mask(ctx: Context) -> np.ndarray:
+    return ctx.isin("art_sektor", code_list("085", "inntektsarter", ctx.year))
+
+
 def _sum_sign(ctx: Context, number: str, account: str, want: str) -> Iterator[Finding]:
-    records = ctx.of(account)
-    if not records or not ctx.form.regional:
+    records = ctx.account(account)
+    if not records.any() or not ctx.form.regional:
         return
     if want == "utgifter":
-        total = _expenses(records, ctx)
+        total = ctx.total(records & _expense_mask(ctx))
         if total <= 0:
             yield ctx.finding(
-            number, f"Summen av utgiftene (art 010–599) i {_ACCOUNT_TEXT[account]} er "
-                              f"{number_text(total)}; den skal være større enn 0. Kontroller at alle "
-                              "utgiftspostene er med.")
+                number, f"Summen av utgiftene (art 010–599) i {_ACCOUNT_TEXT[account]} er "
+                f"{number_text(total)}; den skal være større enn 0. Kontroller at alle utgiftspostene er "
+                "med.")
     else:
-        total = _revenues(records, ctx)
+        total = ctx.total(records & _revenue_mask(ctx))
         if total >= 0:
             yield ctx.finding(
-            number, f"Summen av inntektene (art 600–999) i {_ACCOUNT_TEXT[account]} er "
-                              f"{number_text(total)}; den skal være mindre enn 0 (inntekter med minus). "
-                              "Kontroller at alle inntektspostene er med.")
+                number, f"Summen av inntektene (art 600–999) i {_ACCOUNT_TEXT[account]} er "
+                f"{number_text(total)}; den skal være mindre enn 0 (inntekter med minus). Kontroller at alle "
+                "inntektspostene er med.")
 
 
 @control("085")
@@ -79,16 +71,17 @@ def investment_revenues(ctx: Context) -> Iterator[Finding]:
 
 @control("095")
 def investment_difference(ctx: Context) -> Iterator[Finding]:
-    records = ctx.of("investering")
-    if not records:
+    records = ctx.account("investering")
+    if not records.any():
         return
-    expenses, revenues = _expenses(records, ctx), _revenues(records, ctx)
+    expenses = ctx.total(records & _expense_mask(ctx))
+    revenues = ctx.total(records & _revenue_mask(ctx))
     margin = _margin(ctx, "095")
     if not _within(expenses + revenues, margin):
         yield ctx.finding(
-            "095", f"Investeringsregnskapet går ikke i balanse: utgifter {number_text(expenses)} "
-                          f"+ inntekter {number_text(revenues)} = {number_text(expenses + revenues)}. "
-                          f"Differansen skal være innenfor ±{margin}.")
+            "095", f"Investeringsregnskapet går ikke i balanse: utgifter {number_text(expenses)} + inntekter "
+            f"{number_text(revenues)} = {number_text(expenses + revenues)}. Differansen skal være innenfor "
+            f"±{margin}.")
 
 
 @control("100")
@@ -103,79 +96,80 @@ def drift_revenues(ctx: Context) -> Iterator[Finding]:
 
 @control("110")
 def drift_difference(ctx: Context) -> Iterator[Finding]:
-    records = ctx.of("drift")
-    if not records:
+    records = ctx.account("drift")
+    if not records.any():
         return
-    expenses, revenues = _expenses(records, ctx), _revenues(records, ctx)
+    expenses = ctx.total(records & _expense_mask(ctx))
+    revenues = ctx.total(records & _revenue_mask(ctx))
     margin = _margin(ctx, "110")
     if not (expenses > 0 and revenues < 0 and _within(expenses + revenues, margin)):
         yield ctx.finding(
-            "110", f"Driftsregnskapet går ikke i balanse: utgifter {number_text(expenses)} "
-                          f"+ inntekter {number_text(revenues)} = {number_text(expenses + revenues)}. "
-                          "Utgiftene skal være over 0, inntektene under 0 og differansen innenfor "
-                          f"±{margin}.")
+            "110", f"Driftsregnskapet går ikke i balanse: utgifter {number_text(expenses)} + inntekter "
+            f"{number_text(revenues)} = {number_text(expenses + revenues)}. Utgiftene skal være over 0, "
+            f"inntektene under 0 og differansen innenfor ±{margin}.")
 
 
 def _chapters(ctx: Context, number: str, name: str = "kapitler") -> CodeSet:
     return code_list(number, name, ctx.year)
 
 
+def _chapter_mask(ctx: Context, number: str) -> np.ndarray:
+    return ctx.account("balanse") & ctx.isin("code", _chapters(ctx, number))
+
+
 @control("115")
 def balance_assets(ctx: Context) -> Iterator[Finding]:
-    records = ctx.of("balanse")
-    if not records:
+    """Only when the file has assets (kapittel 10–29): their sum must be > 0 (Rule115)."""
+    assets = _chapter_mask(ctx, "115")
+    if not assets.any():
         return
-    assets = _chapters(ctx, "115")
-    total = _total(r for r in records if r.code in assets)
+    total = ctx.total(assets)
     if total <= 0:
         yield ctx.finding(
-            "115", f"Summen av eiendelene (kapittel {assets}) er {number_text(total)}; den skal "
-                          "være større enn 0.")
+            "115", f"Summen av eiendelene (kapittel {_chapters(ctx, '115')}) er {number_text(total)}; den "
+            "skal være større enn 0.")
 
 
 @control("120")
 def balance_liabilities(ctx: Context) -> Iterator[Finding]:
-    liabilities = _chapters(ctx, "120")
-    records = [r for r in ctx.of("balanse") if r.code in liabilities]
-    if not records:
+    liabilities = _chapter_mask(ctx, "120")
+    if not liabilities.any():
         return
-    total = _total(records)
+    total = ctx.total(liabilities)
     if total >= 0:
         yield ctx.finding(
-            "120", f"Summen av gjeld og egenkapital (kapittel {liabilities}) er "
-                          f"{number_text(total)}; den skal være mindre enn 0 (med minus).")
+            "120", f"Summen av gjeld og egenkapital (kapittel {_chapters(ctx, '120')}) er "
+            f"{number_text(total)}; den skal være mindre enn 0 (med minus).")
 
 
 @control("125")
 def balance_difference(ctx: Context) -> Iterator[Finding]:
-    records = ctx.of("balanse")
-    if not records:
+    """Assets (10–29) against debt and equity (31–5999); memoranda 9100–9999 are neither (Rule125)."""
+    if not ctx.account("balanse").any():
         return
-    assets_codes = _chapters(ctx, "115")
-    assets = _total(r for r in records if r.code in assets_codes)
-    rest = _total(r for r in records if r.code not in assets_codes)
+    assets = ctx.total(_chapter_mask(ctx, "115"))
+    liabilities = ctx.total(_chapter_mask(ctx, "120"))
     margin = _margin(ctx, "125")
-    if not (assets > 0 and rest < 0 and _within(assets + rest, margin)):
+    if not (assets > 0 and liabilities < 0 and _within(assets + liabilities, margin)):
         yield ctx.finding(
             "125", f"Balansen går ikke opp: eiendeler {number_text(assets)} + gjeld og egenkapital "
-                          f"{number_text(rest)} = {number_text(assets + rest)}. Differansen skal være "
-                          f"innenfor ±{margin}.")
+            f"{number_text(liabilities)} = {number_text(assets + liabilities)}. Eiendelene skal være over 0, "
+            f"gjeld og egenkapital under 0 og differansen innenfor ±{margin}.")
 
 
 def _oslo_internal(ctx: Context, number: str, account: str) -> Iterator[Finding]:
-    records = ctx.of(account)
-    if not records:
+    records = ctx.account(account)
+    if not records.any():
         return
-    a298, a798 = code_list("126", "arter_298", ctx.year), code_list("126", "arter_798", ctx.year)
-    s298 = _total(r for r in records if r.art_sektor in a298)
-    s798 = _total(r for r in records if r.art_sektor in a798)
+    m298 = records & ctx.isin("art_sektor", code_list("126", "arter_298", ctx.year))
+    m798 = records & ctx.isin("art_sektor", code_list("126", "arter_798", ctx.year))
+    s298, s798 = ctx.total(m298), ctx.total(m798)
     margin = _margin(ctx, number)
     if not _within(s298 + s798, margin):
-        lines = [r.line for r in records if r.art_sektor in a298 or r.art_sektor in a798]
         yield ctx.finding(
             number, f"De Oslo-interne artene går ikke i null i {_ACCOUNT_TEXT[account]}: art 298 "
-                          f"{number_text(s298)} + art 798 {number_text(s798)} = {number_text(s298 + s798)}. "
-                          f"Differansen skal være innenfor ±{margin}.", lines)
+            f"{number_text(s298)} + art 798 {number_text(s798)} = {number_text(s298 + s798)}. Differansen "
+            f"skal være innenfor ±{margin}.", ctx.lines[m298 | m798].tolist())
 
 
 @control("126")
@@ -188,18 +182,22 @@ def oslo_internal_investment(ctx: Context) -> Iterator[Finding]:
     yield from _oslo_internal(ctx, "127", "investering")
 
 
+def _function_art(ctx: Context, number: str) -> np.ndarray:
+    return (ctx.account("drift") & ctx.isin("code", code_list(number, "funksjoner", ctx.year))
+            & ctx.isin("art_sektor", code_list(number, "arter", ctx.year)))
+
+
 def _must_be_negative(ctx: Context, number: str, what: str) -> Iterator[Finding]:
-    records = ctx.of("drift")
-    if not records or not ctx.form.regional:
+    if not ctx.account("drift").any() or not ctx.form.regional:
         return
-    if ctx.submission.region in code_list("130", "unntak_regioner", ctx.year):
+    if ctx.submission.region in code_list(number, "unntak_regioner", ctx.year):
         return
-    functions, arts = code_list(number, "funksjoner", ctx.year), code_list(number, "arter", ctx.year)
-    total = _total(r for r in records if r.code in functions and r.art_sektor in arts)
+    total = ctx.total(_function_art(ctx, number))
     if total >= 0:
+        functions, arts = code_list(number, "funksjoner", ctx.year), code_list(number, "arter", ctx.year)
         yield ctx.finding(
-            number, f"{what} (funksjon {functions}, art {arts}) er {number_text(total)}; de skal "
-                          "være mindre enn 0. Kontroller at de er med i filen.")
+            number, f"{what} (funksjon {functions}, art {arts}) er {number_text(total)}; de skal være mindre "
+            "enn 0. Kontroller at de er med i filen.")
 
 
 @control("130")
@@ -214,100 +212,99 @@ def block_grant(ctx: Context) -> Iterator[Finding]:
 
 @control("140")
 def transfers_drift_investment(ctx: Context) -> Iterator[Finding]:
-    drift, investment = ctx.of("drift"), ctx.of("investering")
-    if not drift and not investment:
+    drift, investment = ctx.account("drift"), ctx.account("investering")
+    if not drift.any() and not investment.any():
         return
     a_drift = code_list("140", "arter_drift", ctx.year)
     a_inv = code_list("140", "arter_investering", ctx.year)
-    s_drift = _total(r for r in drift if r.art_sektor in a_drift)
-    s_inv = _total(r for r in investment if r.art_sektor in a_inv)
+    s_drift = ctx.total(drift & ctx.isin("art_sektor", a_drift))
+    s_inv = ctx.total(investment & ctx.isin("art_sektor", a_inv))
     margin = _margin(ctx, "140")
     if not _within(s_drift + s_inv, margin):
         yield ctx.finding(
-            "140", f"Overføringen fra drift (art {a_drift}: {number_text(s_drift)}) og "
-                          f"overføringen mottatt i investering (art {a_inv}: {number_text(s_inv)}) "
-                          "stemmer ikke: "
-                          f"differansen er {number_text(s_drift + s_inv)}, den skal være innenfor ±{margin}.")
+            "140", f"Overføringen fra drift (art {a_drift}: {number_text(s_drift)}) og overføringen mottatt "
+            f"i investering (art {a_inv}: {number_text(s_inv)}) stemmer ikke: differansen er "
+            f"{number_text(s_drift + s_inv)}, den skal være innenfor ±{margin}.")
 
 
-def _depreciation(ctx: Context, number: str) -> int:
-    functions, arts = code_list(number, "funksjoner", ctx.year), code_list(number, "arter", ctx.year)
-    return _total(r for r in ctx.of("drift") if r.code in functions and r.art_sektor in arts)
+def _must_not_net_to_zero(ctx: Context, number: str, what: str) -> Iterator[Finding]:
+    """Only when such records exist: their sum must not be 0 (Rule145/Rule150).
 
-
-def _must_exist(ctx: Context, number: str, what: str) -> Iterator[Finding]:
-    if not ctx.of("drift"):
+    SSB gives ERROR for the regional forms (0A, 0M) and INFO otherwise.
+    """
+    records = _function_art(ctx, number)
+    if not records.any() or ctx.total(records) != 0:
         return
-    if _depreciation(ctx, number) == 0:
-        functions, arts = code_list(number, "funksjoner", ctx.year), code_list(number, "arter", ctx.year)
-        severity = None if ctx.form.regional else Severity.INFO
-        yield ctx.finding(
-            number, f"Filen mangler {what} (funksjon {functions}, art {arts}), eller de går i null.",
-                          severity=severity)
+    functions, arts = code_list(number, "funksjoner", ctx.year), code_list(number, "arter", ctx.year)
+    yield ctx.finding(
+        number, f"{what} (funksjon {functions}, art {arts}) går i null; filen skal ha {what.lower()}.",
+        ctx.lines[records].tolist(), severity=None if ctx.form.regional else Severity.INFO)
 
 
 @control("145")
 def depreciation_counter_entry(ctx: Context) -> Iterator[Finding]:
-    yield from _must_exist(ctx, "145", "motpost avskrivninger")
+    yield from _must_not_net_to_zero(ctx, "145", "Motpost avskrivninger")
 
 
 @control("150")
 def depreciation(ctx: Context) -> Iterator[Finding]:
-    yield from _must_exist(ctx, "150", "avskrivninger")
+    yield from _must_not_net_to_zero(ctx, "150", "Avskrivninger")
 
 
 @control("155")
 def depreciation_difference(ctx: Context) -> Iterator[Finding]:
-    if not ctx.of("drift"):
+    if not ctx.account("drift").any():
         return
-    dep, counter = _depreciation(ctx, "150"), _depreciation(ctx, "145")
+    dep, counter = ctx.total(_function_art(ctx, "150")), ctx.total(_function_art(ctx, "145"))
     margin = _margin(ctx, "155")
     if not _within(dep + counter, margin):
         yield ctx.finding(
-            "155", f"Avskrivningene ({number_text(dep)}) og motposten ({number_text(counter)}) går "
-                          f"ikke i null: differansen er {number_text(dep + counter)}, den skal være innenfor "
-                          f"±{margin}.")
+            "155", f"Avskrivningene ({number_text(dep)}) og motposten ({number_text(counter)}) går ikke i "
+            f"null: differansen er {number_text(dep + counter)}, den skal være innenfor ±{margin}.")
+
+
+def _codes_text(ctx: Context, mask: np.ndarray) -> str:
+    return ", ".join(sorted({str(c) for c in ctx.column("code")[mask]}))
 
 
 @control("160")
 def depreciation_on_finance_functions(ctx: Context) -> Iterator[Finding]:
-    functions, arts = code_list("160", "funksjoner", ctx.year), code_list("160", "arter", ctx.year)
-    records = [r for r in ctx.of("drift") if r.code in functions and r.art_sektor in arts]
-    total = _total(records)
-    if records and total != 0:
-        shown = ", ".join(sorted({r.code for r in records}))
+    records = _function_art(ctx, "160")
+    total = ctx.total(records)
+    if records.any() and total != 0:
         yield ctx.finding(
-            "160", f"Avskrivninger (art {arts}) på {number_text(total)} er ført på funksjon "
-                          f"{shown}; de skal føres på tjenestefunksjonene.", [r.line for r in records])
+            "160", f"Avskrivninger (art {code_list('160', 'arter', ctx.year)}) på {number_text(total)} er "
+            f"ført på funksjon {_codes_text(ctx, records)}; de skal føres på tjenestefunksjonene.",
+            ctx.lines[records].tolist())
 
 
 @control("165")
 def counter_entry_on_other_functions(ctx: Context) -> Iterator[Finding]:
+    """Every art-990 amount outside function 860 is summed; the sum must be 0 (Rule165)."""
     functions, arts = code_list("165", "funksjoner", ctx.year), code_list("165", "arter", ctx.year)
-    records = [r for r in ctx.of("drift")
-               if r.code not in functions and r.art_sektor in arts and r.amount > 0]
-    total = _total(records)
-    if records and total != 0:
-        shown = ", ".join(sorted({r.code for r in records}))
+    records = ctx.account("drift") & ~ctx.isin("code", functions) & ctx.isin("art_sektor", arts)
+    total = ctx.total(records)
+    if records.any() and total != 0:
         yield ctx.finding(
             "165", f"Motpost avskrivninger (art {arts}) på {number_text(total)} er ført på funksjon "
-                          f"{shown}; den skal bare føres på funksjon {functions}.", [r.line for r in records])
+            f"{_codes_text(ctx, records)}; den skal bare føres på funksjon {functions}.",
+            ctx.lines[records].tolist())
 
 
 def _function_290(ctx: Context, number: str, account: str) -> Iterator[Finding]:
     if ctx.form.level != "kommune":
         return
     functions = code_list("170", "funksjoner", ctx.year)
-    records = [r for r in ctx.of(account) if r.code in functions]
-    if not records:
+    records = ctx.account(account) & ctx.isin("code", functions)
+    if not records.any():
         return
-    total = _total(records)
+    total = ctx.total(records)
     margin = _margin(ctx, number)
     if not _within(total, margin):
         yield ctx.finding(
             number, f"Funksjon {functions} (interkommunale samarbeid) skal gå i null i "
-                          f"{_ACCOUNT_TEXT[account]}, men summen er {number_text(total)} (margin ±{margin}).",
-                          [r.line for r in records])
+            f"{_ACCOUNT_TEXT[account]}, men summen er {number_text(total)} (margin ±{margin}).",
+            ctx.lines[records].tolist())
 
 
 @control("170")
@@ -322,16 +319,15 @@ def function_290_drift(ctx: Context) -> Iterator[Finding]:
 
 @control("190")
 def memorandum_accounts(ctx: Context) -> Iterator[Finding]:
-    chapters = code_list("190", "kapitler", ctx.year)
-    counter = code_list("190", "motkonto", ctx.year)
-    records = [r for r in ctx.of("balanse") if r.code in chapters]
-    if not records:
+    records = _chapter_mask(ctx, "190")
+    if not records.any():
         return
-    s_counter = _total(r for r in records if r.code in counter)
-    s_memo = _total(r for r in records if r.code not in counter)
+    counter_codes = code_list("190", "motkonto", ctx.year)
+    counter = records & ctx.isin("code", counter_codes)
+    s_counter, s_memo = ctx.total(counter), ctx.total(records & ~counter)
     margin = _margin(ctx, "190")
     if not _within(s_memo + s_counter, margin):
         yield ctx.finding(
-            "190", f"Memoriakontiene ({number_text(s_memo)}) og motkontoen {counter} "
-                          f"({number_text(s_counter)}) går ikke i null: differansen er "
-                          f"{number_text(s_memo + s_counter)}, den skal være innenfor ±{margin}.")
+            "190", f"Memoriakontiene ({number_text(s_memo)}) og motkontoen {counter_codes} "
+            f"({number_text(s_counter)}) går ikke i null: differansen er {number_text(s_memo + s_counter)}, "
+            f"den skal være innenfor ±{margin}.")
