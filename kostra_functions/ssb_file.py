@@ -63,6 +63,7 @@ __all__ = [
     "kroner_to_thousands",
     "looks_like_ssb_file",
     "read_ssb_file",
+    "read_ssb_lines",
     "read_ssb_text",
     "records_from_amounts",
     "render_ssb_file",
@@ -506,6 +507,35 @@ def read_ssb_file(path: str | Path) -> SsbFile:
     length, 014 amount, …) with line numbers, as SSB's control program does.
     """
     p = Path(path)
+    ssb = read_ssb_text(_file_text(p), str(p))
+    if not ssb.records:
+        raise LedgerFormatError("Filen er tom; den har ingen poster.", where=str(p))
+    return ssb
+
+
+def read_ssb_lines(path: str | Path) -> tuple[list[int], list[str]]:
+    """(line numbers, record texts) of the non-empty lines of an SSB file, without building records.
+
+    The same checks and decoding as :func:`read_ssb_file`; for controlling a large file in columns.
+    """
+    p = Path(path)
+    text = _file_text(p)
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    lines = text.split(newline)
+    if lines and lines[-1] == "":
+        lines.pop()
+    if newline == "\n" and "\r" in text:
+        lines = [t.rstrip("\r") for t in lines]
+    numbers = [i for i, t in enumerate(lines, start=1) if t.strip()]
+    if not numbers:
+        raise LedgerFormatError("Filen er tom; den har ingen poster.", where=str(p))
+    if len(numbers) == len(lines):
+        return numbers, lines
+    return numbers, [lines[i - 1] for i in numbers]
+
+
+def _file_text(p: Path) -> str:
+    """The text of a file that should be an SSB file, refused with a clear reason when it is not."""
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -530,13 +560,9 @@ def read_ssb_file(path: str | Path) -> SsbFile:
     if b"\x00" in data:
         raise LedgerFormatError("Filen er ikke en tekstfil (den inneholder binære data).", where=str(p))
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    ssb = read_ssb_text(text, str(p))
-    if not ssb.records:
-        raise LedgerFormatError("Filen er tom; den har ingen poster.", where=str(p))
-    return ssb
+        return data.decode("latin-1")
 
 
 def looks_like_ssb_file(path: str | Path) -> bool:

@@ -8,7 +8,6 @@ as SSB reports them; messages are our own Norwegian wording.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 import numpy as np
@@ -106,6 +105,10 @@ def amount(ctx: Context) -> Iterator[Finding]:
         "med eventuelt minustegn rett foran sifrene (ingen tabulator, komma eller tusenskille).")
 
 
+#: Amounts listed in a 015 message; more are summed.
+_SHOWN = 10
+
+
 @control("015")
 def duplicates(ctx: Context) -> Iterator[Finding]:
     t = ctx.table
@@ -115,18 +118,22 @@ def duplicates(ctx: Context) -> Iterator[Finding]:
     repeated = np.flatnonzero(count[inverse] > 1)
     if not len(repeated):
         return
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in repeated.tolist():
-        groups[int(inverse[i])].append(i)
+    # records of one combination next to each other (in file order), one group per combination
+    ordered = repeated[np.argsort(inverse[repeated], kind="stable")]
+    bounds = np.flatnonzero(np.diff(inverse[ordered])) + 1
+    groups = [g.tolist() for g in np.split(ordered, bounds)]
+    groups.sort(key=lambda g: g[0])
     code_word, art_word = ("kapittel", "sektor") if ctx.form.kind == "balanse" else ("funksjon", "art")
-    for rows in groups.values():
+    for rows in groups:
         first = rows[0]
         kk, code, art = t["kontoklasse"][first], t["code"][first], t["art_sektor"][first]
-        amounts = ", ".join(number_text(int(t.amount[i])) for i in rows)
+        amounts = ", ".join(number_text(int(t.amount[i])) for i in rows[:_SHOWN])
+        if len(rows) > _SHOWN:
+            amounts += f" … (til sammen {number_text(int(t.amount[rows].sum()))})"
         yield ctx.finding(
             "015",
             f"Kontoklasse {kk}, {code_word} {code}, {art_word} {art} står {len(rows)} ganger med "
             f"beløpene {amounts} (1000 kr). Er det riktig, kan filen sendes inn og SSB summerer beløpene; "
             "er det feil, må postene rettes før innsending.",
-            [int(t.line[i]) for i in rows],
+            t.line[rows].tolist(),
         )
