@@ -22,10 +22,14 @@ control concerns, its severity per quarter, its margin and its source are data i
 functions and arts per year come from the code catalog (:mod:`kostra_functions.codes`).
 
 Oslo: districts (region 030101–030115) skip the controls SSB skips for them (the sums and
-reconciliations 085–110, 130–175) and get 126/127 (arts 298 + 798 go to zero, ±10).
-Quarterly reports (kvartal 1–4): SSB downgrades some errors to warnings (010–013 and 025 in
-quarters 1–2; 060, 070, 075, 080 in quarters 1–3; 120 in every quarter; 081 is an error only in
-quarters 3–4); the annual sum and reconciliation controls (085–110, 130–175) are not run.
+reconciliations 085–110, 130–175) and get 126/127 (arts 298 + 798 go to zero, ±10, WARNING).
+Severity by quarter follows SSB's rule classes: 010–013 take the quarter from the record's own kvartal
+field (WARNING in quarters 1–3), 020–080 are WARNING in quarters 1–2, 081 is an ERROR only in
+quarters 3–4. Quarterly reports (kvartal 1–4) run the record controls, 016, 020–081 and
+100/105/130/135 (as WARNING); 012 is not run for them, and an expired function is a WARNING.
+
+The records are held as columns (:mod:`kostra_functions.controls.table`): each control is a masked
+numpy sum or a test per distinct code, so a 200 000-record file is controlled in about a second.
 """
 
 from __future__ import annotations
