@@ -80,3 +80,16 @@ def test_008_runs_against_the_given_foretaksnr_list(tmp_path: Path, capsys) -> N
     code, out, _ = run(capsys, str(path), "--foretaksnr", "958935420,974760673")
     assert code == 1
     assert out.count("Kontroll 008") == 1 and "Linje: 2" in out
+
+
+def test_benchmark_file_and_baseline_agree_with_the_reader(tmp_path: Path) -> None:
+    """benchmarks/bench_controls.py: its bare read sums what the SSB reader sums, and the file is clean
+    apart from the repeated combinations a file of that size cannot avoid (015) and its totals."""
+    from benchmarks.bench_controls import bare_read, controls_in_process, ssb_file
+    from kostra_functions.ssb_file import amounts_in_thousands, read_ssb_file
+
+    path = ssb_file(tmp_path, 3000)
+    assert bare_read(path) == amounts_in_thousands(read_ssb_file(path).records)
+    report = controls_in_process(path)
+    found = {line.split("Kontroll ")[1][:3] for line in report.splitlines() if "Kontroll " in line}
+    assert found <= {"015", "110", "140"}
