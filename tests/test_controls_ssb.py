@@ -355,7 +355,7 @@ MATRIX = [
     ("120", "0B", [("2", "10", "000", 500), ("2", "51", "000", 400)], [], 2023, MUNICIPALITY,
      _SUMS_QUARTERLY),
     ("126", "0A", None, [("1", "120", "298", 50), ("1", "120", "798", -39)], 2023, DISTRICT,
-     dict.fromkeys(_Q, W)),
+     {None: W, 1: "-", 2: "-", 3: "-", 4: "-"}),  # WARNING; not in KvartalKostraMain
 ]
 
 
