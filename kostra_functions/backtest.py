@@ -148,19 +148,26 @@ def read_history(path: str | Path) -> History:
     from kostra_functions.ledger import load_table, normalise_header
 
     columns = {k: tuple(dict.fromkeys(normalise_header(a) for a in v)) for k, v in _COLUMNS.items()}
-    table = load_table(path, columns=columns, required=("aar", "funksjon", "periode", "regnskap",
-                                                         "budsjett"),
+    table = load_table(path, columns=columns, required=("aar", "funksjon", "periode", "regnskap"),
                        digits=("aar", "funksjon", "periode"), what="historikken")
+    if (table["budsjett"].str.strip() == "").all():
+        raise LedgerFormatError("historikken har ingen kolonne «Budsjett» (eller den er tom); metoden "
+                                "periodisert trenger det periodiserte budsjettet.", where=str(path))
     names = {"aar": "År", "periode": "Periode", "regnskap": "Regnskap", "budsjett": "Budsjett"}
     out: dict[str, Any] = {"funksjon": table["funksjon"].str.zfill(3).to_numpy()}
     if (table["bydel"] != "").any():
         out["bydel"] = table["bydel"].to_numpy()
     rows = table["kilde_rad"].to_numpy()
     for col in ("aar", "periode", "regnskap", "budsjett"):
-        values = np.empty(len(table))
-        for i, text in enumerate(table[col].tolist()):
+        texts = table[col].astype(str).str.strip()
+        # fast path: plain numbers with a decimal comma («2162628,21»); everything else (thousands
+        # separators, errors) goes through the Norwegian parser, which says what is wrong
+        plain = texts.str.fullmatch(r"-?\d+(,\d+)?").to_numpy()
+        values = np.zeros(len(table))
+        values[plain] = texts[plain].str.replace(",", ".", regex=False).astype(float).to_numpy()
+        for i in np.flatnonzero(~plain & (texts != "").to_numpy()):
             try:
-                values[i] = parse_amount_text(str(text), names[col]) if str(text).strip() else 0.0
+                values[i] = parse_amount_text(texts.iloc[i], names[col])
             except KostraError as exc:
                 raise LedgerFormatError(f"rad {rows[i]}, kolonne {names[col]}: {exc.message}",
                                         where=str(path)) from None

@@ -51,7 +51,7 @@ def terminal_lines(bt: btm.Backtest) -> list[str]:
                 continue
             indent = {btm.TOTAL: "", btm.AREA: "  ", btm.FUNCTION: "    "}[r["niva"]]
             label = f"{indent}{r['kode']} {r['navn']}".rstrip()
-            table.append([label[:46]] + [_thousands(bt.mae_overall[i, k]) for k in range(len(meths))]
+            table.append([label[:56]] + [_thousands(bt.mae_overall[i, k]) for k in range(len(meths))]
                          + [best[i] or "–", _percent(improvement[i]), _percent(improvement6[i])])
         widths = [max(len(heads[c]), *(len(t[c]) for t in table)) for c in range(len(heads))]
         lines_out.append(f"{district}: gjennomsnittlig absolutt feil i prognosen for årsregnskapet, "

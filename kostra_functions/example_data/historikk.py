@@ -162,11 +162,28 @@ def write(path: Path = HISTORY_FILE, **kw: Any) -> Path:
     return path
 
 
+def write_districts(path: Path, count: int) -> Path:
+    """One history file for the first ``count`` of Oslo's 15 districts (each its own seed and size,
+    as :func:`kostra_functions.example_data.generate.districts` gives them), for benchmarks."""
+    from kostra_functions.example_data import generate
+
+    spec = load_spec()
+    lines: list[str] = []
+    for name, _folder, scale, seed in generate.districts(generate.load_spec(), count):
+        text = csv_text(history_rows(spec, seed=seed, scale=scale), name)
+        lines += text.splitlines()[(1 if lines else 0):]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Skriv eksempelbydelens månedshistorikk per funksjon.")
     parser.add_argument("--out", type=Path, default=HISTORY_FILE, help="CSV-filen som skrives")
+    parser.add_argument("--districts", type=int, metavar="K",
+                        help="K av Oslos bydeler i én fil (for benchmarks), i stedet for Bydel Eksempel")
     args = parser.parse_args(argv)
-    print(write(args.out))
+    print(write_districts(args.out, args.districts) if args.districts else write(args.out))
     return 0
 
 
