@@ -153,7 +153,6 @@ def _title(text: str) -> Any:
 def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     """The summary, the error per period, the chart data and one line chart per function area."""
     from openpyxl import Workbook
-    from openpyxl.chart import LineChart, Reference
     from openpyxl.styles import Font
 
     from kostra_functions.safety import atomic_path, text_cells
@@ -178,27 +177,57 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
         sheet.column_dimensions["E"].width = 40
     data = wb.create_sheet("Diagramdata")
     charts = wb.create_sheet("Diagrammer", 0)
+    _chart_sheet(charts, data, bt, np.flatnonzero((bt.rows["niva"] != btm.FUNCTION).to_numpy()))
+    for cells in data.iter_rows():
+        text_cells(cells)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+
+
+def write_chart_xlsx(path: Path, bt: btm.Backtest, code: str) -> None:
+    """A workbook with the chart of one row (``"FO3"``, ``"Totalt"`` or a function) on its first
+    sheet, for a picture (the user guide's)."""
+    from openpyxl import Workbook
+
+    rows = np.flatnonzero((bt.rows["kode"] == code).to_numpy())
+    if not len(rows):
+        raise KeyError(code)
+    wb = Workbook()
+    charts = wb.active
+    charts.title = "Diagram"
+    _chart_sheet(charts, wb.create_sheet("Diagramdata"), bt, rows[:1])
+    wb.save(path)
+
+
+def _chart_sheet(charts: Any, data: Any, bt: btm.Backtest, rows: Any) -> None:
+    """One line chart per row in ``rows`` on ``charts``, its figures (mill. kr) on ``data``."""
+    from openpyxl.chart import LineChart, Reference
+    from openpyxl.styles import Font
+
     year_idx = len(bt.years) - 1
     year = bt.years[year_idx]
     charts["A1"] = (f"Prognose for årsregnskapet per periode og metode mot faktisk årsregnskap {year} "
-                    "(mill. kr). Linjen som ligger nærmest den flate linjen, traff best.")
+                    "(mill. kr). Linjen som ligger nærmest den stiplede linjen, traff best.")
     charts["A1"].font = Font(bold=True)
-    show = (bt.rows["niva"] != btm.FUNCTION).to_numpy()
-    series_names = [m for m in bt.methods] + ["Faktisk årsregnskap"]
+    series_names = [*bt.methods, "Faktisk årsregnskap"]
     row0 = 1
-    for n, i in enumerate(np.flatnonzero(show)):
+    for n, i in enumerate(rows):
         r = bt.rows.iloc[i]
         title = f"{r['kode']} {r['navn']}" if r["niva"] != btm.TOTAL else f"{r['bydel']}: {r['navn']}"
         data.cell(row=row0, column=1, value=title).font = Font(bold=True)
         data.cell(row=row0 + 1, column=1, value="Periode")
         for c, name in enumerate(series_names, start=2):
             data.cell(row=row0 + 1, column=c, value=name)
+        shown: list[float] = []
+        act = bt.actual[i, year_idx]
         for j, p in enumerate(btm.PERIODS):
             data.cell(row=row0 + 2 + j, column=1, value=p)
             for k in range(len(bt.methods)):
                 v = bt.projection[i, year_idx, j, k]
-                data.cell(row=row0 + 2 + j, column=2 + k, value=None if v != v else round(v / 1e6, 3))
-            act = bt.actual[i, year_idx]
+                value = None if v != v else round(v / 1e6, 3)
+                data.cell(row=row0 + 2 + j, column=2 + k, value=value)
+                if value is not None:
+                    shown.append(value)
             data.cell(row=row0 + 2 + j, column=2 + len(bt.methods),
                       value=None if act != act else round(act / 1e6, 3))
         chart = LineChart()
@@ -209,10 +238,14 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
         chart.y_axis.number_format = "#,##0.0"
         chart.x_axis.delete = False
         chart.y_axis.delete = False
-        values = Reference(data, min_col=2, max_col=1 + len(series_names), min_row=row0 + 1,
-                           max_row=row0 + 1 + len(btm.PERIODS))
-        chart.add_data(values, titles_from_data=True)
+        if shown and act == act:
+            low, high = min(*shown, act / 1e6), max(*shown, act / 1e6)
+            pad = max((high - low) * 0.08, abs(high) * 0.005, 0.05)
+            chart.y_axis.scaling.min = _nice(low - pad, down=True)
+            chart.y_axis.scaling.max = _nice(high + pad, down=False)
         last_row = row0 + 1 + len(btm.PERIODS)
+        chart.add_data(Reference(data, min_col=2, max_col=1 + len(series_names), min_row=row0 + 1,
+                                 max_row=last_row), titles_from_data=True)
         chart.set_categories(Reference(data, min_col=1, min_row=row0 + 2, max_row=last_row))
         for series, (colour, width) in zip(chart.series, _style(series_names), strict=True):
             series.smooth = False
@@ -227,10 +260,14 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     charts.page_setup.fitToWidth = 1
     charts.page_setup.fitToHeight = 0
     charts.sheet_properties.pageSetUpPr.fitToPage = True
-    for cells in data.iter_rows():
-        text_cells(cells)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+
+
+def _nice(value: float, *, down: bool) -> float:
+    """``value`` rounded outwards to a step that suits its size (axis limits)."""
+    import math
+
+    step = 10 ** math.floor(math.log10(abs(value))) / 10 if value else 0.1
+    return (math.floor if down else math.ceil)(value / step) * step
 
 
 def run(args: argparse.Namespace) -> int:
