@@ -290,3 +290,27 @@ def test_a_bad_method_in_the_rule_set_is_a_rule_set_error(tmp_path: Path) -> Non
         method_choice.recommended_method("253", str(path))
     with pytest.raises(KostraError):
         method_choice.recommended_method("25x", "bydel_eksempel")
+
+
+def test_chart_data_read_back_are_the_prognoses(tmp_path: Path) -> None:
+    """The xlsx charts plot what the back-test computed: FO3's block in «Diagramdata», read back."""
+    from kostra_functions import backtest_report
+
+    bt = btm.run(btm.read_history(historikk.HISTORY_FILE))
+    path = tmp_path / "fo3.xlsx"
+    backtest_report.write_chart_xlsx(path, bt, "FO3")
+    ws = openpyxl.load_workbook(path)["Diagramdata"]
+    assert ws["A1"].value == "FO3 Helse og omsorg"
+    assert [c.value for c in ws[2]] == ["Periode", "lineær", "periodisert", "profil", "anbefalt",
+                                        "Faktisk årsregnskap"]
+    fo3 = _row(bt, "FO3")
+    # the recommended mix of FO3 in 2023 = 234 periodisert + 253 periodisert + 254 profil, by hand
+    parts = {"234": "periodisert", "253": "periodisert", "254": "profil"}
+    for j, p in enumerate(btm.PERIODS):
+        row = [c.value for c in ws[3 + j]]
+        assert row[0] == p
+        mix = sum(bt.projection[_row(bt, f), -1, j, bt.method_index(m)] for f, m in parts.items())
+        assert row[4] == pytest.approx(mix / 1e6, abs=0.0005)
+        assert row[5] == pytest.approx(bt.actual[fo3, -1] / 1e6, abs=0.0005)
+    with pytest.raises(KeyError):
+        backtest_report.write_chart_xlsx(tmp_path / "x.xlsx", bt, "FO9")
