@@ -33,6 +33,7 @@ is chosen on the same years it is measured on (in-sample): it says which method 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,9 +91,15 @@ class History:
     actual: np.ndarray
     budget: np.ndarray
     present: np.ndarray
+    #: Years without a budget (only last year's accounts, for the profile): never tested.
+    no_budget: tuple[int, ...] = ()
+
+    def testable_years(self) -> tuple[int, ...]:
+        """Years with a budget and the year before in the history."""
+        return tuple(y for y in self.years if y - 1 in self.years and y not in self.no_budget)
 
 
-def history_from_frame(frame: pd.DataFrame) -> History:
+def history_from_frame(frame: pd.DataFrame, *, no_budget: Sequence[int] = ()) -> History:
     """A :class:`History` from rows with columns ``aar``, ``funksjon``, ``periode``, ``regnskap``,
     ``budsjett`` (and optionally ``bydel``). Rows for the same key are added up."""
     if frame.empty:
@@ -124,6 +131,7 @@ def history_from_frame(frame: pd.DataFrame) -> History:
         districts=np.asarray([u[0] for u in uniques], dtype=object),
         functions=np.asarray([u[1] for u in uniques], dtype=object),
         years=years, actual=actual, budget=budget[:, :, :pg.MONTHS], present=present,
+        no_budget=tuple(sorted(int(y) for y in no_budget)),
     )
 
 
@@ -140,12 +148,17 @@ _COLUMNS = {
 def read_history(path: str | Path) -> History:
     """Read a history file (CSV or XLSX): År, Funksjon, Periode 1–13, Regnskap, Budsjett [, Bydel].
 
+    A folder instead is read with :func:`history_from_ledgers` (the yearly ledger exports).
+
     Amounts in kroner (expenses +, revenues −) as numbers or Norwegian text («1 234,50»). A bad
     value is a :class:`LedgerFormatError` naming file, row and column.
     """
     from kostra_functions.errors import KostraError
     from kostra_functions.excel.convert import parse_amount_text
     from kostra_functions.ledger import load_table, normalise_header
+
+    if Path(path).is_dir():
+        return history_from_ledgers(Path(path))
 
     columns = {k: tuple(dict.fromkeys(normalise_header(a) for a in v)) for k, v in _COLUMNS.items()}
     table = load_table(path, columns=columns, required=("aar", "funksjon", "periode", "regnskap"),
@@ -181,10 +194,74 @@ def read_history(path: str | Path) -> History:
     return history_from_frame(frame)
 
 
-def parse_years(text: str | None, available: Sequence[int]) -> tuple[int, ...]:
-    """Years to test from «2021-2023», «2021–2023», «2022» or «2021,2023»; None = every year that
-    has the year before in the history."""
-    testable = [y for y in available if y - 1 in available]
+_LEDGER_FILE = re.compile(r"(regnskap|budsjett)_(\d{4})\.(csv|xlsx)", re.IGNORECASE)
+
+
+def history_from_ledgers(folder: Path, *, ruleset: Any = None, district: str | None = None) -> History:
+    """The history from a folder of yearly exports ``regnskap_ÅÅÅÅ.csv`` and ``budsjett_ÅÅÅÅ.csv``
+    (or ``.xlsx``), as ``kostra prognose`` reads them: ordinary operations (no investment rows, no
+    earmarked projects) summed per function and period. A year with accounts but no budget serves
+    only as the profile of the year after."""
+    from kostra_functions.codes.catalog import latest_year
+    from kostra_functions.ledger import read_ledger
+    from kostra_functions.mapping import map_ledger
+
+    files: dict[int, dict[str, Path]] = {}
+    for p in sorted(folder.iterdir()):
+        m = _LEDGER_FILE.fullmatch(p.name)
+        if m:
+            files.setdefault(int(m[2]), {})[m[1].lower()] = p
+    years = [y for y, f in sorted(files.items()) if "regnskap" in f]
+    if not years:
+        raise LedgerFormatError("mappen har ingen filer regnskap_ÅÅÅÅ.csv (eller .xlsx); historikken er "
+                                "enten én fil med År, Funksjon, Periode, Regnskap og Budsjett, eller en "
+                                "mappe med regnskap_ÅÅÅÅ og budsjett_ÅÅÅÅ for hvert år.", where=str(folder))
+    parts = []
+    for year in years:
+        for kind in ("regnskap", "budsjett"):
+            if kind not in files[year]:
+                continue
+            ledger = read_ledger(files[year][kind], kind=kind, year=year, ruleset=ruleset)
+            mapped = _map_nearest(map_ledger, ledger, year, ruleset, latest_year())
+            keep = np.ones(len(mapped), dtype=bool)
+            if "kontoklasse" in mapped.columns:
+                keep &= (mapped["kontoklasse"].astype(str) != "investering").to_numpy()
+            keep &= ~mapped["oremerket"].fillna(False).astype(bool).to_numpy()
+            part = mapped[keep]
+            sums = part.groupby([part["funksjon"].astype(str), part["periode"].astype(int)],
+                                observed=True)["belop"].sum()
+            frame = sums.rename("belop").reset_index()
+            frame.columns = ["funksjon", "periode", "belop"]
+            frame["aar"] = year
+            frame["regnskap"] = frame["belop"] if kind == "regnskap" else 0.0
+            frame["budsjett"] = frame["belop"] if kind == "budsjett" else 0.0
+            parts.append(frame.drop(columns="belop"))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["bydel"] = district or folder.name
+    return history_from_frame(frame, no_budget=[y for y in years if "budsjett" not in files[y]])
+
+
+def _map_nearest(map_ledger: Any, ledger: pd.DataFrame, year: int, ruleset: Any, latest: int
+                 ) -> pd.DataFrame:
+    """The ledger mapped with its year's code list, or, when there is none for that year, with the
+    first later year's: only the function and the project are needed (as the prognosis table maps
+    last year's accounts for the profile with this year's list)."""
+    from kostra_functions.errors import OutOfRangeError
+
+    for y in range(year, max(year, latest) + 1):
+        try:
+            return map_ledger(ledger, year=y, ruleset=ruleset)
+        except OutOfRangeError:
+            if y >= latest:
+                raise
+    raise AssertionError("unreachable")
+
+
+def parse_years(text: str | None, available: Sequence[int], testable: Sequence[int] | None = None
+                ) -> tuple[int, ...]:
+    """Years to test from «2021-2023», «2021–2023», «2022» or «2021,2023»; None = every testable
+    year (by default: every year that has the year before in the history)."""
+    testable = list(testable) if testable is not None else [y for y in available if y - 1 in available]
     if text is None or not str(text).strip():
         if not testable:
             raise InvalidArgumentError(
@@ -206,7 +283,7 @@ def parse_years(text: str | None, available: Sequence[int]) -> tuple[int, ...]:
         have = f"{min(available)}–{max(available)}" if available else "ingen år"
         raise InvalidArgumentError(
             f"Kan ikke tilbaketeste {', '.join(map(str, missing))}: historikken har {have}, og året som "
-            "testes trenger også året før (profilen)."
+            "testes trenger også året før (profilen) og sitt eget budsjett."
         )
     return tuple(sorted(set(years)))
 
@@ -329,8 +406,9 @@ def _names(functions: Sequence[str], ruleset: Any, year: int
 def run(history: History, *, years: Sequence[int] | None = None, ruleset: Any = None) -> Backtest:
     """Back-test every method of :func:`methods` on ``history`` for ``years`` (default: every year
     with the year before in the history)."""
-    tested = parse_years(None, history.years) if years is None else tuple(years)
-    parse_years(",".join(map(str, tested)), history.years)  # checks that each has a year before
+    testable = history.testable_years()
+    tested = parse_years(None, history.years, testable) if years is None else tuple(years)
+    parse_years(",".join(map(str, tested)), history.years, testable)  # each has a year before
     meths = methods()
     yi = np.searchsorted(np.asarray(history.years), np.asarray(tested))
     act = history.actual[:, yi, :]                                   # (S, Y, 13)

@@ -280,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
 
         history = btm.read_history(historikk.HISTORY_FILE)
         source = "eksempelbydelens historikk"
-    years = btm.parse_years(args.tilbaketest_aar, history.years)
+    years = btm.parse_years(args.tilbaketest_aar, history.years, history.testable_years())
     bt = btm.run(history, years=years, ruleset=args.regelsett)
     print(f"Tilbaketest av prognosemetodene på {source}, år {_years(bt)}: prognosen for årsregnskapet "
           "med det som var kjent i hver periode 1–11, mot faktisk årsregnskap (periode 1–13). Lineær er "

@@ -314,3 +314,28 @@ def test_chart_data_read_back_are_the_prognoses(tmp_path: Path) -> None:
         assert row[5] == pytest.approx(bt.actual[fo3, -1] / 1e6, abs=0.0005)
     with pytest.raises(KeyError):
         backtest_report.write_chart_xlsx(tmp_path / "x.xlsx", bt, "FO9")
+
+
+def test_history_from_a_folder_of_ledger_exports(write_text) -> None:  # type: ignore[no-untyped-def]
+    """The yearly exports as `kostra prognose` reads them: ordinary operations per function.
+
+    From the small ledger (conftest): 201 has 100 000 − 20 000 in periods 1 and 2 and 150 000,50 in
+    period 6 (310 000,50); its budget is 12 × 110 000 − 11 × 20 000 = 1 100 000. Function 232 has
+    only earmarked project rows (21001) and 231 only project 30012: both are left out.
+    """
+    from tests.conftest import SMALL_LEDGER_LINES, small_budget_lines
+
+    accounts = write_text("regnskap_2023.csv", SMALL_LEDGER_LINES)
+    write_text("regnskap_2022.csv", SMALL_LEDGER_LINES)
+    write_text("budsjett_2023.csv", small_budget_lines(), encoding="utf-8-sig")
+    h = btm.read_history(accounts.parent)
+    assert h.years == (2022, 2023) and h.no_budget == (2022,) and h.testable_years() == (2023,)
+    assert "232" not in set(h.functions) and "231" not in set(h.functions)
+    i = list(h.functions).index("201")
+    assert h.actual[i, 1].sum() == pytest.approx(310_000.50)
+    assert list(h.actual[i, 1, :3]) == [80_000, 80_000, 0]
+    assert h.budget[i, 1].sum() == 1_100_000 and h.budget[i, 0].sum() == 0
+    bt = btm.run(h)
+    assert bt.years == (2023,)
+    with pytest.raises(InvalidArgumentError, match="sitt eget budsjett"):
+        btm.run(h, years=(2022,))

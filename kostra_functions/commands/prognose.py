@@ -65,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     bt.add_argument("--år", dest="tilbaketest_aar", metavar="ÅR-ÅR",
                     help="år som testes, f.eks. 2021-2023 (standard: alle år med året før i historikken)")
     bt.add_argument("--historikk", type=Path, metavar="FIL",
-                    help="månedshistorikk (CSV/XLSX: År, Funksjon, Periode, Regnskap, Budsjett); "
-                    "standard eksempelbydelen")
+                    help="månedshistorikk (CSV/XLSX: År, Funksjon, Periode, Regnskap, Budsjett) eller en "
+                    "mappe med regnskap_ÅÅÅÅ.csv og budsjett_ÅÅÅÅ.csv; standard eksempelbydelen")
     bt.add_argument("--lagre-metoder", type=Path, metavar="FIL",
                     help="skriv anbefalt metode per funksjon som regelsett (TOML) med feiltallene")
     p.set_defaults(func=run)
