@@ -153,7 +153,8 @@ def _title(text: str) -> Any:
 def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     """The summary, the error per period, the chart data and one line chart per function area."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     from kostra_functions.safety import atomic_path, text_cells
 
@@ -168,13 +169,23 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     for sheet in (ws, per):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[1].height = 32
         for cells in sheet.iter_rows(min_row=2):
             text_cells(cells)
             for cell in cells:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0"
         sheet.freeze_panes = "F2"
-        sheet.column_dimensions["E"].width = 40
+        for col, width in zip("ABCDE", (16, 16, 10, 8, 44), strict=True):
+            sheet.column_dimensions[col].width = width
+        for c in range(6, sheet.max_column + 1):
+            sheet.column_dimensions[get_column_letter(c)].width = 14
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
     data = wb.create_sheet("Diagramdata")
     charts = wb.create_sheet("Diagrammer", 0)
     _chart_sheet(charts, data, bt, np.flatnonzero((bt.rows["niva"] != btm.FUNCTION).to_numpy()))
