@@ -315,4 +315,7 @@ def run(args: argparse.Namespace) -> int:
             fh.write(text)
         print(f"Skrev anbefalt metode per funksjon for {districts[0]} til {args.lagre_metoder} "
               f"(regelsett som arver «{inherits}»).")
+        if len(districts) > 1:
+            print(f"Merk: historikken har {len(districts)} bydeler; regelsettet gjelder bare "
+                  f"{districts[0]}. Lag én historikkfil per bydel for å lagre de andres anbefalinger.")
     return 0
