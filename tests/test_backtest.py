@@ -339,3 +339,21 @@ def test_history_from_a_folder_of_ledger_exports(write_text) -> None:  # type: i
     assert bt.years == (2023,)
     with pytest.raises(InvalidArgumentError, match="sitt eget budsjett"):
         btm.run(h, years=(2022,))
+
+
+def test_a_method_added_to_the_registry_is_back_tested(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new method in prognosis.METHODS (and project_array) needs no change here: «budsjett» (the
+    adjusted budget as the prognosis) gives error budget − actual: 1 200 − 1 350 = −150 for 253."""
+    original = pg.project_array
+
+    def with_budget(methods, period, adjusted_budget, *args, **kw):  # type: ignore[no-untyped-def]
+        value, _invalid = original(methods, period, adjusted_budget, *args, **kw)
+        mine = np.asarray(methods, dtype=object) == "budsjett"
+        value = np.where(mine, np.asarray(adjusted_budget, dtype=float), value)
+        return value, np.isnan(value)
+
+    monkeypatch.setattr(pg, "METHODS", (*pg.METHODS, "budsjett"))
+    monkeypatch.setattr(pg, "project_array", with_budget)
+    bt = btm.run(btm.history_from_frame(_small_frame()))
+    assert bt.methods == ("lineær", "periodisert", "profil", "budsjett", btm.RECOMMENDED)
+    assert bt.error[_row(bt, "253"), 0, :, bt.method_index("budsjett")] == pytest.approx([-150] * 11)
