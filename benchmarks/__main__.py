@@ -35,8 +35,10 @@ BENCHMARKS: dict[int, str] = {
     5: "benchmarks.bench_regenerate",
     6: "benchmarks.bench_growth",
     7: "benchmarks.bench_controls",
+    8: "benchmarks.bench_backtest",
 }
-NAMES = {"scalar": 1, "table": 2, "ledger": 3, "recalc": 4, "regenerate": 5, "growth": 6, "kontroller": 7}
+NAMES = {"scalar": 1, "table": 2, "ledger": 3, "recalc": 4, "regenerate": 5, "growth": 6, "kontroller": 7,
+         "backtest": 8}
 
 
 def parse_selection(text: str | None) -> list[int]:

@@ -53,6 +53,9 @@ class Bilde:
     skjul_nullrader: str = ""
     #: Punkter per tomme i bildet.
     oppl: int = 80
+    #: Diagram fra tilbaketesten (``kostra prognose --tilbaketest``) for denne raden (f.eks. «FO3»)
+    #: i stedet for en arbeidsbok.
+    tilbaketest: str = ""
 
 
 BILDER: tuple[Bilde, ...] = (
@@ -71,6 +74,9 @@ BILDER: tuple[Bilde, ...] = (
           "Disponering av årsresultat per resultatenhet", oppl=100),
     Bilde("bilagskontroll", "bilagskontroll_*.xlsx", "Kontroll", "A1:D26",
           "Kontroll av attestasjon, anvisning og utbetaling"),
+    Bilde("tilbaketest", "", "Diagram", "A1:J20",
+          "Tilbaketest: prognose per periode og metode mot faktisk årsregnskap, funksjonsområde FO3",
+          tilbaketest="FO3", oppl=110),
 )
 
 _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -140,6 +146,15 @@ def verdikopi(kilde: Path, bilde: Bilde, ut: Path) -> None:
     wb.active = 0
     wb.save(ut)
     verdier.unlink()
+
+
+def tilbaketest_diagram(bilde: Bilde, ut: Path) -> None:
+    """Diagrammet fra tilbaketesten av eksempelbydelens historikk (som ``--xlsx``-rapporten)."""
+    from kostra_functions import backtest, backtest_report
+    from kostra_functions.example_data import historikk
+
+    resultat = backtest.run(backtest.read_history(historikk.HISTORY_FILE))
+    backtest_report.write_chart_xlsx(ut, resultat, bilde.tilbaketest)
 
 
 def skjul_tomme_funksjoner(ws: Any, bilde: Bilde) -> None:
@@ -273,11 +288,14 @@ def skriv_png(path: Path, bredde: int, hoyde: int, piksler: bytes) -> None:
 def lag_bilde(bilde: Bilde, arbeidsboker: Path, ut: Path, oppl: int | None = None) -> Path:
     if shutil.which("pdftoppm") is None:
         raise BildeFeil("pdftoppm mangler: installer poppler-utils (apt-get install -y poppler-utils).")
-    kilde = finn_arbeidsbok(arbeidsboker, bilde.arbeidsbok)
+    kilde = None if bilde.tilbaketest else finn_arbeidsbok(arbeidsboker, bilde.arbeidsbok)
     with tempfile.TemporaryDirectory(prefix="kostra-bilder-") as tmp:
         mappe = Path(tmp)
         xlsx = mappe / f"{bilde.navn}.xlsx"
-        verdikopi(kilde, bilde, xlsx)
+        if kilde is None:
+            tilbaketest_diagram(bilde, xlsx)
+        else:
+            verdikopi(kilde, bilde, xlsx)
         pdf = til_pdf(xlsx, mappe)
         subprocess.run(["pdftoppm", "-r", str(oppl or bilde.oppl), "-f", "1", "-l", "1", str(pdf),
                         str(mappe / "side")], check=True, capture_output=True)

@@ -59,6 +59,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--aar", type=int, metavar="ÅR",
                    help="regnskapsåret (standard: året i periodene ÅÅÅÅMM i filene)")
     p.add_argument("--regelsett", help="regelsett (navn eller TOML-fil); standard oslo_bydel")
+    bt = p.add_argument_group("tilbaketest (hvilken metode hadde truffet best?)")
+    bt.add_argument("--tilbaketest", action="store_true",
+                    help="tilbaketest metodene per funksjon på tidligere år (--csv/--xlsx for rapport)")
+    bt.add_argument("--år", dest="tilbaketest_aar", metavar="ÅR-ÅR",
+                    help="år som testes, f.eks. 2021-2023 (standard: alle år med året før i historikken)")
+    bt.add_argument("--historikk", type=Path, metavar="FIL",
+                    help="månedshistorikk (CSV/XLSX: År, Funksjon, Periode, Regnskap, Budsjett) eller en "
+                    "mappe med regnskap_ÅÅÅÅ.csv og budsjett_ÅÅÅÅ.csv; standard eksempelbydelen")
+    bt.add_argument("--lagre-metoder", type=Path, metavar="FIL",
+                    help="skriv anbefalt metode per funksjon som regelsett (TOML) med feiltallene")
     p.set_defaults(func=run)
 
 
@@ -273,6 +283,10 @@ def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, w
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "tilbaketest", False):
+        from kostra_functions import backtest_report
+
+        return backtest_report.run(args)
     from kostra_functions import prognosis as pg
     from kostra_functions.errors import OutOfRangeError
 

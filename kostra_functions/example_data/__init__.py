@@ -20,6 +20,12 @@ substitutes in home care and a July dip in kindergartens (no parental fees in Ju
 (16000/16200) and refunds (17000/17100/17700) as revenues; earmarked projects 21001, 21005 and 30012
 (seed 000: projects starting with 2 or 3) and an ordinary project 10010; and internal purchases on
 art 12980 (KOSTRA 298) matched by internal sales on 17980 (798), so 298 + 798 = 0.
+
+For the back-test (``kostra prognose --tilbaketest``) there is also ``historikk/bydel_eksempel.csv``:
+five years (2019–2023) of monthly accounts and periodised budget per KOSTRA function, written by
+:mod:`kostra_functions.example_data.historikk` from ``bydel_eksempel_historikk.toml``, which says for
+every function which pattern it follows (seasonal, stepwise, payroll, one-off events) and why a method
+wins there. It is a separate, function-level series; the 2023 ledger above is unchanged.
 """
 
 from __future__ import annotations

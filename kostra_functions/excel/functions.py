@@ -622,6 +622,41 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
 )
 
 # ---------------------------------------------------------------------------------------------
+# Recommended method per function (issue: back-test). Thin: kostra_functions.method_choice decides.
+
+
+def kostra_metode(function: str, ruleset: str | None) -> str:
+    from kostra_functions import method_choice
+
+    return method_choice.method_for(function, ruleset)
+
+
+_METHOD_CHOICE: tuple[ExcelFunction, ...] = (
+    ExcelFunction(
+        name="KOSTRA_METODE",
+        impl=kostra_metode,
+        help="Anbefalt prognosemetode for en KOSTRA-funksjon fra regelsettet (fra tilbaketesten av "
+        "bydelens tidligere år: metoden med lavest feil), ellers regelsettets standardmetode.",
+        details="Anbefalt prognosemetode for en KOSTRA-funksjon: metoden som tilbaketesten (kostra "
+        "prognose --tilbaketest) fant hadde lavest gjennomsnittlig feil i bydelens tidligere år, slik "
+        "den står i regelsettet under [prognose.metode_per_funksjon] med feiltallene som begrunnelse. "
+        "Har regelsettet ingen anbefaling for funksjonen, gis regelsettets standardmetode. Bruk svaret "
+        "som metode i KOSTRA_AVVIK; controlleren kan alltid velge en annen.",
+        args=(
+            Arg("funksjon", "code", "KOSTRA-funksjonen (tre sifre), f.eks. 253."),
+            Arg("regelsett", "text",
+                "Regelsettet med anbefalingene, f.eks. «bydel_eksempel» (skrevet av tilbaketesten), "
+                "eller stien til en egen TOML-fil. Tom = oslo_bydel (ingen anbefalinger: "
+                "standardmetoden).",
+                optional=True),
+        ),
+        category="Avviksprognose",
+        example='=KOSTRA_METODE("253"; "bydel_eksempel") → "periodisert"',
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Authority validations and year-end rules (issue: fullmakter) — rows are added here.
 # Thin wrappers: kostra_functions.authority, .attestation, .yearend, .investment and .vat decide.
 
@@ -1084,7 +1119,7 @@ def _build(*groups: tuple[ExcelFunction, ...]) -> dict[str, ExcelFunction]:
 
 
 #: The one table: Excel name → row. Faces iterate this; nothing else defines an Excel function.
-FUNCTIONS: dict[str, ExcelFunction] = _build(_CODES, _PROGNOSIS, _AUTHORITY, _CONTROLS)
+FUNCTIONS: dict[str, ExcelFunction] = _build(_CODES, _PROGNOSIS, _AUTHORITY, _CONTROLS, _METHOD_CHOICE)
 
 
 def iter_functions() -> Iterator[ExcelFunction]:
