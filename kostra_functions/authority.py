@@ -18,7 +18,10 @@ municipality adapts the rules by writing a file. The checks, in this order:
    the formannskap's areas 1, 7 and 8, or the investment area 9, with its amount limit.
    Limits are inclusive: «inntil kr 200 000» allows exactly 200 000 kr; 200 000,01 kr is over.
 
-Amounts are kroner, positive: the size of the change (an extra revenue of 250 000 kr is 250000).
+Amounts are kroner with the sign of the accounts (expenses +, revenues −, as everywhere in this
+package); the size of the change is what counts, so an extra revenue of 250 000 kr may be typed
+250000 or −250000. A decision dated before the budget year is refused with a question (a typo is
+likelier than a change decided before the year began).
 
 >>> from datetime import date
 >>> d = budget_authority("merinntekt", 200_000, "2", date(2023, 6, 1), 2023)
@@ -140,19 +143,31 @@ def _action_key(action: str, rs: RuleSet) -> str:
 
 
 def _area_code(area: Any, arg: str, rs: RuleSet) -> str:
+    """A frame area as typed: 2, 2.0, «02», «2 Oppvekst og kultur», «Oppvekst og kultur» → «2»."""
     if isinstance(area, float) and area == int(area):
         area = int(area)
-    code = str(area).strip() if area is not None else ""
-    if not code:
+    text = str(area).strip() if area is not None else ""
+    if not text:
         raise MissingArgumentError(f"Argumentet «{arg}» mangler.")
     areas = frame_areas(rs)
-    if code not in areas:
-        listing = ", ".join(f"{k} {v}" for k, v in areas.items())
+    match = re.fullmatch(r"0*(\d+)\s*[.:\-–]?\s*(.*)", text)
+    code = match.group(1) if match else None
+    name = (match.group(2) if match else text).strip()
+    if code is None:
+        by_name = [k for k, v in areas.items() if normalise_key(v) == normalise_key(name)]
+        code = by_name[0] if by_name else None
+    if code in areas and (not name or normalise_key(name) == normalise_key(areas[code])):
+        return code
+    listing = ", ".join(f"{k} {v}" for k, v in areas.items())
+    if code in areas:
         raise InvalidCodeError(
-            f"Rammeområde «{code}» i argumentet «{arg}» finnes ikke i regelsettet «{rs.name}». "
-            f"Kjente rammeområder: {listing}."
+            f"Rammeområde «{text}» i argumentet «{arg}»: område {code} heter «{areas[code]}», ikke "
+            f"«{name}». Skriv bare nummeret ({code}) eller nummer og riktig navn."
         )
-    return code
+    raise InvalidCodeError(
+        f"Rammeområde «{text}» i argumentet «{arg}» finnes ikke i regelsettet «{rs.name}». "
+        f"Kjente rammeområder: {listing}."
+    )
 
 
 def _area_class(code: str, rs: RuleSet) -> str:
@@ -194,13 +209,15 @@ def _decision(
 
 
 def _check_amount(amount: Any) -> float:
+    """The size of the change in kroner. The sign follows the accounts (expenses +, revenues −, as
+    KOSTRA_AVVIK): an extra revenue typed −250 000 is a change of 250 000 kr."""
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         raise InvalidArgumentError(f"Argumentet «beløp» skal være et tall, ikke «{amount}».")
-    if amount != amount or amount <= 0:
+    if amount != amount or amount == 0 or amount in (float("inf"), float("-inf")):
         raise InvalidArgumentError(
-            f"Argumentet «beløp» skal være endringens størrelse i kroner, større enn 0 (fikk {amount:g})."
+            f"Argumentet «beløp» skal være endringens størrelse i kroner, ikke 0 (fikk {amount:g})."
         )
-    return float(amount)
+    return abs(float(amount))
 
 
 def _as_date(value: Any, arg: str) -> date:
@@ -212,6 +229,32 @@ def _as_date(value: Any, arg: str) -> date:
 
 
 def budget_authority(
+    action: str,
+    amount: float,
+    frame_area: str | int,
+    decision_date: date,
+    budget_year: int,
+    **options: Any,
+) -> AuthorityDecision:
+    """The lowest body that may decide a budget change (see :func:`_budget_authority` for the rules).
+
+    A decision dated in the year before the budget year (a December decision on next year's budget)
+    is decided as usual, with a note first in the reason; earlier than that is refused as a likely
+    typo of the date or the budget year.
+    """
+    decision = _budget_authority(action, amount, frame_area, decision_date, budget_year, **options)
+    when = _as_date(decision_date, "dato")
+    if isinstance(budget_year, int) and when.year == budget_year - 1:
+        note = (
+            f"Merk: vedtaket er datert {when:%d.%m.%Y}, før budsjettåret {budget_year} begynner; sjekk at "
+            "dato og budsjettår er riktige. "
+        )
+        return AuthorityDecision(decision.action, decision.body, decision.allowed, note + decision.reason,
+                                 decision.paragraph)
+    return decision
+
+
+def _budget_authority(
     action: str,
     amount: float,
     frame_area: str | int,
@@ -285,6 +328,11 @@ def budget_authority(
         rule = _action_rule(key, area_class, area, area_name, rs)
 
     last_day = _last_day(budget_year, rs)
+    if decision_date < date(budget_year - 1, 1, 1):
+        raise InvalidArgumentError(
+            f"Vedtaksdatoen {decision_date:%d.%m.%Y} er mer enn ett år før budsjettåret {budget_year}. "
+            f"Sjekk «dato» og «budsjettår» (skulle budsjettåret være {decision_date.year}?)."
+        )
     if decision_date > last_day:
         return AuthorityDecision(
             key,
