@@ -935,8 +935,8 @@ def _delegation_findings(register: AuthorityRegister, rules: _Rules, rs: RuleSet
                     f"gjennom «delegert_av» (kjeden stopper hos {current.label}).", [current.id])
             elif links > max_links:
                 add("DELEG-ANVISNING", person,
-                    f"{person.label} har anvisningsmyndighet {links} ledd under {origin_word}; den kan bare "
-                    f"delegeres til sektorledere og videredelegeres ett ledd (høyst {max_links} ledd).",
+                    f"{person.label} har anvisningsmyndighet {links} ledd under {origin_word}; den kan "
+                    f"delegeres og videredelegeres ett ledd, høyst {max_links} ledd under {origin_word}.",
                     [giver.id])
             if not _covers_all(giver.responsibilities, person.responsibilities):
                 add("DELEG-ANVISNING", person,

@@ -87,6 +87,14 @@ def _voucher_heading(number: str, lines: list[VoucherLine], register: AuthorityR
     return " – ".join(parts)
 
 
+def _ruleset_label(name: str) -> str:
+    """The rule set as users know it, with the name to type: «Økonomireglementet (okonomireglement)»."""
+    from kostra_functions.rulesets import load_ruleset
+
+    shown = str(load_ruleset(name).get("regelsett.visningsnavn", "") or "")
+    return f"{shown} ({name})" if shown and shown != name else name
+
+
 def plural(count: int, singular: str, plural_form: str) -> str:
     """«1 linje», «2 linjer»: the count with the right form of the word."""
     return f"{count} {singular if count == 1 else plural_form}"
@@ -120,7 +128,7 @@ def format_report(
         f"Bilagsliste:       {vouchers.source} ({plural(report.line_count, 'linje', 'linjer')}, "
         f"{report.voucher_count} bilag)",
         f"Fullmaktsregister: {register.source} ({plural(report.people_count, 'person', 'personer')})",
-        f"Regelsett:         {ruleset_name}",
+        f"Regelsett:         {_ruleset_label(ruleset_name)}",
         f"Kjørt:             {datetime.now():%d.%m.%Y %H:%M}",
     ]
     groups = report.by_voucher()

@@ -721,7 +721,7 @@ def kostra_duplikater(vouchers: list[list[Any]], ruleset: str | None) -> list[li
     for v in found:  # reported at the later line (the last location)
         mark = "ADVARSEL " if v.is_warning else ""
         by_line.setdefault(v.locations[-1], []).append(f"{mark}{v.rule} ({v.paragraph}): {v.message}")
-    return [[" | ".join(by_line.get(line.location, [])) or "OK"] for line in data.lines]
+    return [[line.voucher, " | ".join(by_line.get(line.location, [])) or "OK"] for line in data.lines]
 
 
 def kostra_disponering(net_result: float, fund_before: float | None, special_project: bool,
@@ -1013,7 +1013,7 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         name="KOSTRA_DUPLIKATER",
         impl=kostra_duplikater,
         help="Finner fakturaer behandlet før (økonomireglementet §4.1): samme mottaker, beløp og "
-        "fakturanummer eller KID. Nesten like gir ADVARSEL. Én celle per bilagslinje. " + SIGN,
+        "fakturanummer eller KID. Nesten like gir ADVARSEL. Én rad per linje: bilag og funn. " + SIGN,
         args=(
             Arg("bilagsliste", "table",
                 "Bilagslisten med overskriftsrad: bilag, beløp, ansvar, mottaker, attestert_av, anvist_av, "
@@ -1022,7 +1022,7 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         ),
         category="Fullmakter",
         returns="array",
-        example='=KOSTRA_DUPLIKATER(Bilag!A1:N30) → «OK» eller «BILAG-DUPLIKAT (§4.1): …» per linje',
+        example='=KOSTRA_DUPLIKATER(Bilag!A1:N30) → bilag og «OK» eller «BILAG-DUPLIKAT (§4.1): …» per linje',
     ),
     ExcelFunction(
         name="KOSTRA_DISPONERING",
