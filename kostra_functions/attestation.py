@@ -327,7 +327,23 @@ def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:
     return load_ruleset(ruleset or ATTESTATION_RULESET)
 
 
+#: _Rules per rule-set object (load_ruleset returns the same object while its files are unchanged),
+#: so a list of 100 000 lines does not rebuild the role and position tables per line.
+_RULES_CACHE: dict[int, tuple[RuleSet, _Rules]] = {}
+
+
 def _rules(rs: RuleSet) -> _Rules:
+    hit = _RULES_CACHE.get(id(rs))
+    if hit is not None and hit[0] is rs:
+        return hit[1]
+    built = _build_rules(rs)
+    if len(_RULES_CACHE) > 32:
+        _RULES_CACHE.clear()
+    _RULES_CACHE[id(rs)] = (rs, built)
+    return built
+
+
+def _build_rules(rs: RuleSet) -> _Rules:
     table = rs.get("attestasjon.regler")
     missing = [r for r in _RULE_IDS if not isinstance(table.get(r), dict)]
     if missing:
@@ -1287,51 +1303,66 @@ def check_duplicates(
     days = int(rs.get("attestasjon.duplikat.dager"))
     out: list[Violation] = []
     reported: set[tuple[str, str, str]] = set()
-    seen: list[VoucherLine] = []
-    by_payee: dict[str, list[VoucherLine]] = {}
+    # Indexes of earlier lines, so each line is compared only with lines that share its payee and
+    # amount, invoice number or KID (a year's list of 100 000 lines takes well under a second).
+    by_amount: dict[tuple[str, int], list[VoucherLine]] = {}
+    by_invoice: dict[tuple[str, str], list[VoucherLine]] = {}
+    by_kid: dict[tuple[str, str], list[VoucherLine]] = {}
+
+    def report(rule: str, earlier: VoucherLine, line: VoucherLine, message: str) -> None:
+        key = (rule, earlier.voucher, line.voucher)
+        if key in reported or not rules.active(rule):
+            return
+        reported.add(key)
+        locations = [x for x in (earlier.location, line.location) if x]
+        out.append(_violation(rules, rule, message, line.voucher, [], locations))
+
     for line in lines:
         payee = _payee_key(line.payee)
+        cents = round(line.amount * 100)
         inv, kid = _reference_key(line.invoice), _reference_key(line.kid)
-        for earlier in by_payee.get(payee, []):
+        exact: set[int] = set()
+        candidates: list[tuple[VoucherLine, str]] = []
+        if inv is not None:
+            candidates += [(e, "inv") for e in by_invoice.get((payee, inv), [])]
+        if kid is not None:
+            candidates += [(e, "kid") for e in by_kid.get((payee, kid), [])]
+        for earlier, via in candidates:
             if earlier.voucher == line.voucher:
                 continue
-            e_inv, e_kid = _reference_key(earlier.invoice), _reference_key(earlier.kid)
-            same_amount = line.amount != 0 and abs(line.amount - earlier.amount) < 0.005
-            same_ref = (inv is not None and inv == e_inv) or (kid is not None and kid == e_kid)
-            what = ""
-            if same_amount and same_ref:
-                rule = "BILAG-DUPLIKAT"
-                same_invoice = inv is not None and inv == e_inv
-                what = f"fakturanummer {line.invoice}" if same_invoice else f"KID {line.kid}"
-                message = (f"Samme mottaker ({line.payee}), beløp ({format_kroner(line.amount)}) og {what} "
-                           f"som bilag {earlier.voucher}: fakturaen er behandlet før.")
-            elif inv is not None and inv == e_inv:
-                rule = "BILAG-MULIG-DUPLIKAT"
-                message = (f"Samme mottaker ({line.payee}) og fakturanummer {line.invoice} som bilag "
-                           f"{earlier.voucher}, men annet beløp ({format_kroner(line.amount)} mot "
-                           f"{format_kroner(earlier.amount)}). Sjekk at det ikke er samme faktura.")
-            elif same_amount and not same_ref:
-                close = (line.date is None or earlier.date is None
-                         or abs((line.date - earlier.date).days) <= days)
-                if not close:
+            if cents != 0 and round(earlier.amount * 100) == cents:
+                exact.add(id(earlier))
+                what = f"fakturanummer {line.invoice}" if via == "inv" else f"KID {line.kid}"
+                report("BILAG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}), beløp ({format_kroner(line.amount)}) og {what} "
+                       f"som bilag {earlier.voucher}: fakturaen er behandlet før.")
+            elif via == "inv":
+                report("BILAG-MULIG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}) og fakturanummer {line.invoice} som bilag "
+                       f"{earlier.voucher}, men annet beløp ({format_kroner(line.amount)} mot "
+                       f"{format_kroner(earlier.amount)}). Sjekk at det ikke er samme faktura.")
+        if cents != 0:
+            for earlier in by_amount.get((payee, cents), []):
+                if earlier.voucher == line.voucher or id(earlier) in exact:
                     continue
-                rule = "BILAG-MULIG-DUPLIKAT"
-                refs = "uten fakturanummer eller KID" if not (inv or kid or e_inv or e_kid) else \
-                    "med ulikt fakturanummer/KID"
-                when = "" if line.date is None or earlier.date is None else \
-                    f", {abs((line.date - earlier.date).days)} dager fra hverandre"
-                message = (f"Samme mottaker ({line.payee}) og beløp ({format_kroner(line.amount)}) som bilag "
-                           f"{earlier.voucher}, {refs}{when}. Sjekk at fakturaen ikke er betalt to ganger.")
-            else:
-                continue
-            key = (rule, earlier.voucher, line.voucher)
-            if key in reported or not rules.active(rule):
-                continue
-            reported.add(key)
-            locations = [x for x in (earlier.location, line.location) if x]
-            out.append(_violation(rules, rule, message, line.voucher, [], locations))
-        by_payee.setdefault(payee, []).append(line)
-        seen.append(line)
+                if (inv is not None and inv == _reference_key(earlier.invoice)) or (
+                        kid is not None and kid == _reference_key(earlier.kid)):
+                    continue  # reported above
+                if line.date is not None and earlier.date is not None and \
+                        abs((line.date - earlier.date).days) > days:
+                    continue
+                no_refs = not (inv or kid or earlier.invoice or earlier.kid)
+                refs = "uten fakturanummer eller KID" if no_refs else "med ulikt fakturanummer/KID"
+                when = ("" if line.date is None or earlier.date is None
+                        else f", {abs((line.date - earlier.date).days)} dager fra hverandre")
+                report("BILAG-MULIG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}) og beløp ({format_kroner(line.amount)}) som bilag "
+                       f"{earlier.voucher}, {refs}{when}. Sjekk at fakturaen ikke er betalt to ganger.")
+        by_amount.setdefault((payee, cents), []).append(line)
+        if inv is not None:
+            by_invoice.setdefault((payee, inv), []).append(line)
+        if kid is not None:
+            by_kid.setdefault((payee, kid), []).append(line)
     return out
 
 
