@@ -467,3 +467,35 @@ def test_kristiansands_rules_are_named_as_users_know_them() -> None:
     for name in ("KOSTRA_DISPONERING", "KOSTRA_ARSAVSLUTNING", "KOSTRA_FONDSBRUK", "KOSTRA_FONDSOMFORDELING"):
         assert "Kristiansands regler for årsavslutning" in FUNCTIONS[name].help
         assert "seed" not in FUNCTIONS[name].help + FUNCTIONS[name].details
+
+
+def test_register_findings_are_shown_at_the_voucher_where_the_person_acted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # FL's approval authority is one link too deep (register finding); FL approved voucher 7. The
+    # finding is listed under the register and again at voucher 7, but counted once.
+    deeper = [*PEOPLE, ["FL", "Lars Vik", "fagleder", "anvisning", "330", "20 000", "VL", "", "VL"]]
+    register = _csv(tmp_path / "register.csv", HEADER, deeper)
+    vouchers = _csv(
+        tmp_path / "bilag.csv",
+        VOUCHER_HEADER,
+        [
+            ["7", "01.06.2023", "900,00", "330", "Meny AS", "AT", "FL", "JN", "MA", "F7", ""],
+            ["8", "01.06.2023", "900,00", "330", "Rema AS", "AT", "VL", "JN", "MA", "R8", ""],
+        ],
+    )
+    report = tmp_path / "rapport.xlsx"
+    args = ["kontroller", "bilag", str(vouchers), "--register", str(register), "--xlsx", str(report)]
+    assert main(args) == 1
+    text = capsys.readouterr().out
+    assert "1 brudd – 1 i fullmaktsregisteret og 0 i 0 bilag" in text
+    at_voucher = text.split("BILAG 7 – 900 kr – ansvar 330 – mottaker Meny AS – 01.06.2023\n")[1]
+    assert at_voucher.startswith("  (fra registeret) DELEG-ANVISNING (§4.2)")
+    assert "BILAG 8 " not in text
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(report)["Brudd"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1]) for r in rows] == [
+        ("Fullmaktsregisteret", "DELEG-ANVISNING"),
+        ("7", "DELEG-ANVISNING (fra registeret)"),
+    ]
