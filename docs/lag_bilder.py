@@ -67,9 +67,9 @@ BILDER: tuple[Bilde, ...] = (
           "Statusrapport sortert på resultatenhet"),
     Bilde("statusrapport_kostra_og_enheter", "statusrapport_*.xlsx", "KOSTRA og enheter", "A1:I26",
           "Avvik hittil per resultatenhet og funksjonsområde (sammenhengen KOSTRA – resultatenhet)"),
-    Bilde("aarsavslutning", "aarsavslutning_*.xlsx", "Resultatdisponering", "A1:M20",
-          "Disponering av årsresultat per resultatenhet", oppl=100),
-    Bilde("bilagskontroll", "bilagskontroll_*.xlsx", "Kontroll", "A1:D26",
+    Bilde("aarsavslutning", "aarsavslutning_*.xlsx", "Resultatdisponering", "A1:H27",
+          "Årsresultat per resultatenhet, fremført samlet i en bydel", oppl=100),
+    Bilde("bilagskontroll", "bilagskontroll_*.xlsx", "Kontroll", "A1:D33",
           "Kontroll av attestasjon, anvisning og utbetaling"),
 )
 
