@@ -234,7 +234,13 @@ def budget_authority(
     frame_area: str | int,
     decision_date: date,
     budget_year: int,
-    **options: Any,
+    *,
+    other_frame_area: str | int | None = None,
+    revenue_kind: str | None = None,
+    actual_revenue: float | None = None,
+    increases_frame: bool = False,
+    outside_premises: bool = False,
+    ruleset: str | RuleSet | None = None,
 ) -> AuthorityDecision:
     """The lowest body that may decide a budget change (see :func:`_budget_authority` for the rules).
 
@@ -242,7 +248,11 @@ def budget_authority(
     is decided as usual, with a note first in the reason; earlier than that is refused as a likely
     typo of the date or the budget year.
     """
-    decision = _budget_authority(action, amount, frame_area, decision_date, budget_year, **options)
+    decision = _budget_authority(
+        action, amount, frame_area, decision_date, budget_year, other_frame_area=other_frame_area,
+        revenue_kind=revenue_kind, actual_revenue=actual_revenue, increases_frame=increases_frame,
+        outside_premises=outside_premises, ruleset=ruleset,
+    )
     when = _as_date(decision_date, "dato")
     if isinstance(budget_year, int) and when.year == budget_year - 1:
         note = (
@@ -273,9 +283,13 @@ def _budget_authority(
     ``action`` is a key of ``[fullmakt.handling]`` (``merinntekt``, ``mellom_ansvar``,
     ``mellom_poster``, ``omprioritering``, ``flytting_mellom_ar``, ``avsetning_disposisjonsfond``,
     ``bruk_disposisjonsfond``, ``bruk_bundet_driftsfond``, ``tilleggsbevilgning``, ``fordeling``,
-    ``fordeling_poster``) or ``mellom_rammeomrader``. ``amount`` is the size of the change in
-    kroner (> 0). ``frame_area`` is the frame area the decision concerns (for a move: where the money
-    comes from). ``other_frame_area`` is where the money ends up (a move's target; for
+    ``fordeling_poster``, and the council-only changes of §3.3.1 ``endre_frie_inntekter``,
+    ``endre_finansutgifter``, ``endre_avsetninger_netto``, ``endre_finansiering_investering``; the
+    rule set's comment above them explains how §3.3.1 and §3.3.3 are read together) or
+    ``mellom_rammeomrader``. ``amount`` is the change in kroner with the accounts' sign (expenses +,
+    revenues −); its size counts, 0 is refused. ``frame_area`` may be typed 2, «02» or
+    «2 Oppvekst og kultur». ``frame_area`` is the frame area the decision concerns (for a move:
+    where the money comes from). ``other_frame_area`` is where the money ends up (a move's target; for
     ``bruk_disposisjonsfond`` the frame area on whose responsibility the fund was set aside); when
     it differs from ``frame_area`` only the council may decide (§3.3.3 C).
 
