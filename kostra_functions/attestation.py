@@ -9,7 +9,19 @@ Register rules (one finding per person):
 
 * ``UTB-ROLLER`` §4.3: «Personer som har utbetalingsfullmakt skal hverken ha attestasjons- eller
   anvisningsmyndighet.»
+* ``UTB-BANKAVSTEMMING`` §4.3: «Bankavstemmingene kontrolleres av en som ikke har
+  utbetalingsfullmakt.» (role ``bankavstemming`` together with ``utbetaling``);
 * ``ANV-OKONOMISJEF`` §4.2: «Anvisningsmyndighet kan ikke overdras eller delegeres til økonomisjef.»
+* ``DELEG-ANVISNING`` §4.2 and ``DELEG-ATTESTASJON`` §4.1 (only with the column ``delegert_av``):
+  approval authority traced back through ``delegert_av`` to the head of the administration
+  (``[attestasjon.delegering] opphav``: the rådmann, in a district the bydelsdirektør) within
+  ``maks_ledd`` links, never more responsibilities or a higher limit than the delegator's; attest
+  authority issued by a superior with approval authority («sine medarbeidere»).
+
+List rules (over the whole voucher list, :func:`check_duplicates`): ``BILAG-DUPLIKAT`` §4.1 «… at
+fakturaen/varen ikke er betalt/behandlet tidligere» – same payee, amount and invoice number or KID
+as an earlier voucher; ``BILAG-MULIG-DUPLIKAT`` (a warning): same payee and invoice number with
+another amount, or same payee and amount with another/no invoice number within 14 days.
 
 Voucher rules (per voucher line; one finding per voucher, rule and people):
 
@@ -24,6 +36,8 @@ Voucher rules (per voucher line; one finding per voucher, rule and people):
 * ``ANV-EGEN``, ``ANV-NAERSTAENDE`` (payee listed as a close relative, either way round),
   ``ANV-OVERORDNET`` (payee is above the approver in the ``leder`` chain),
   ``ANV-ORDFORER-RADMANN`` (the rådmann's bills are approved by the ordfører and vice versa);
+* ``UTB-ATTESTERT-ANVIST`` §4.3: the attestant or approver has payment authority (reported as this
+  segregation breach, not as missing attest/approval authority);
 * ``UTB-FULLMAKT``: entered or approved in the online bank by someone without payment authority;
   ``UTB-TO-PERSONER``: entered and approved by the same person, or only one of them filled in;
   ``UTB-REMITTERING``: the person who remitted has payment authority.
@@ -39,11 +53,12 @@ kolonne    påkrevd innhold
 person     ja      the person's id (initials, employee no.), unique; used in the voucher list
 navn       nei     full name (shown in the report)
 stilling   nei     position; «rådmann», «ordfører», «økonomisjef» are recognised (rule set)
-roller     ja      comma-separated: attestasjon, anvisning, utbetaling (blank = none)
+roller     ja      comma-separated: attestasjon, anvisning, utbetaling, bankavstemming (blank = none)
 ansvar     ja      responsibilities for attest/approval: «330, 331», ranges «300-399», «*» = all
 beløpsgrense nei   highest voucher sum the person may approve, kroner (blank = no limit)
 leder      nei     the person id of the nearest superior (builds the chain of superiors)
 nærstående nei     comma-separated payee ids (person ids, supplier ids) of close relatives
+delegert_av nei    the person id of who issued the person's attest/approval authority
 ========== ======= ================================================================================
 
 **Bilagsliste** – one row per voucher line (a voucher may have several lines):
@@ -61,7 +76,9 @@ registrert_av nei     who entered the payment in the online bank
 godkjent_av   nei     who approved the payment in the online bank
 remittert_av  nei     who remitted (sent the payment file)
 disponibelt   nei     available budget on the responsibility before this line, kroner
-tekst, dato   nei     shown in the report
+tekst, dato   nei     shown in the report (dato also bounds near duplicates)
+fakturanr     nei     the supplier's invoice number (duplicate check)
+kid           nei     the payment's KID (duplicate check)
 ============= ======= =============================================================================
 
 A missing optional column means that check is not made; the report says so.

@@ -24,7 +24,17 @@ deficit (merforbruk), seed 004 «Netto resultat». Amounts are kroner, handled t
   the whole allocation); the reduction is «registrert … under memoriakonti». The 15 % to the
   general fund is not reduced: it goes to the fund that covers the deficit;
 * «Alle disposisjonsfond ses under ett. Summen av disse fondene kan ikke bli under null»:
-  :func:`close_year` reports by how much the sum would be below zero.
+  :func:`close_year` reports by how much the sum would be below zero;
+* «Det er ikke anledning til å samle fondsavsetninger på et høyere organisatorisk nivå»:
+  :func:`pooled_allocations` names the units whose allocation goes to a shared fund;
+* «Enheter kan benytte disposisjonsfond i løpet av året så lenge det sannsynliggjøres at enhetens
+  fond vil være positivt eller i balanse ved årets slutt … skal alltid budsjettjusteres»:
+  :func:`in_year_fund_use`; «… kan direktøren foreta en omfordeling mellom egne enheters
+  disposisjonsfond»: :func:`fund_redistribution`.
+
+Signs follow the accounts everywhere (as KOSTRA_AVVIK): a result or deviation + is a surplus
+(mindreforbruk); a net surplus in the investment accounts is typed negative (a revenue) and is
+taken to income, not cut (:func:`cuts`).
 
 **Order of cuts** (rule set ``okonomireglement``, table ``[strykning]``): operations cut transfers
 to investment, then allocations to funds financed by current revenue, then the budgeted coverage of

@@ -499,3 +499,67 @@ def test_register_findings_are_shown_at_the_voucher_where_the_person_acted(
         ("Fullmaktsregisteret", "DELEG-ANVISNING"),
         ("7", "DELEG-ANVISNING (fra registeret)"),
     ]
+
+
+# -- the district's own voucher check (issue: rules of the right municipality) -------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRICT = ROOT / "kostra_functions" / "example_data" / "bydel_eksempel" / "bilag"
+
+
+def test_the_district_example_has_its_planted_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "r.xlsx"
+    args = [
+        "kontroller",
+        "bilag",
+        str(DISTRICT / "bilagsliste.csv"),
+        "--register",
+        str(DISTRICT / "fullmaktsregister.csv"),
+        "--regelsett",
+        "oslo_bydel",
+        "--xlsx",
+        str(report),
+    ]
+    assert main(args) == 1
+    text = capsys.readouterr().out
+    assert "Regelsett:         Oslo kommune, bydel (Fellesskriv 5/2022) (oslo_bydel)" in text
+    assert "rådmann" not in text.split("REGLENE SOM ER KONTROLLERT")[0].lower()
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(report)["Brudd"].iter_rows(min_row=2, values_only=True))
+    found = {(r[0], r[1].replace(" (fra registeret)", "")) for r in rows}
+    assert found == {
+        ("Fullmaktsregisteret", "DELEG-ANVISNING"),
+        ("230105", "DELEG-ANVISNING"),
+        ("230102", "ANV-FULLMAKT"),
+        ("230102", "ANV-OVERORDNET"),
+        ("230103", "ATT-MANGLER"),
+        ("230104", "ANV-FULLMAKT"),
+        ("230105", "ANV-BELOPSGRENSE"),
+        ("230106", "ANV-NAERSTAENDE"),
+        ("230107", "ATT-EGEN"),
+        ("230108", "BILAG-DUPLIKAT"),
+        ("230109", "UTB-TO-PERSONER"),
+        ("230110", "ADVARSEL BILAG-MULIG-DUPLIKAT"),
+    }
+
+
+def test_the_districts_voucher_check_workbook_uses_the_districts_rules() -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(
+        ROOT / "workbooks" / "bydel_eksempel" / "bilagskontroll_2023-06.xlsx", data_only=True
+    )
+    ws = wb["Kontroll"]
+    assert (
+        ws["A2"].value == "Bydel Eksempel – Oslo kommune, bydel (Fellesskriv 5/2022) (økonomireglementet §4)"
+    )
+    listed = [ws.cell(r, 1).value for r in range(12, ws.max_row + 1)]
+    assert "ANV-ORDFORER-RADMANN" not in listed and "DELEG-ANVISNING" in listed
+    counts = {ws.cell(r, 1).value: ws.cell(r, 4).value for r in range(12, ws.max_row + 1)}
+    assert (counts["DELEG-ANVISNING"], counts["BILAG-DUPLIKAT"], counts["BILAG-MULIG-DUPLIKAT"]) == (1, 1, 1)
+    register = wb["Registerkontroll"]
+    assert [register.cell(5, c).value for c in (1, 2, 3)] == ["DELEG-ANVISNING", "§4.2", "FL50, EL50"]
+    assert "bydelsdirektøren" in register["D5"].value
