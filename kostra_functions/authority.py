@@ -170,6 +170,12 @@ def _area_code(area: Any, arg: str, rs: RuleSet) -> str:
     )
 
 
+def same_frame_area(a: Any, b: Any, ruleset: str | RuleSet | None = None) -> bool:
+    """True when two typed frame areas («2», «02», «2 Oppvekst og kultur») are the same area."""
+    rs = _ruleset(ruleset)
+    return _area_code(a, "fra_område", rs) == _area_code(b, "til_område", rs)
+
+
 def _area_class(code: str, rs: RuleSet) -> str:
     if code in {str(c) for c in rs.get("fullmakt.rammeomrader.investering")}:
         return _CLASS_INVESTMENT

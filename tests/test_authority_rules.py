@@ -359,6 +359,11 @@ def test_frame_area_as_a_controller_types_it(typed: Any) -> None:
     assert FUNCTIONS["KOSTRA_FULLMAKT_FLYTTING"].call(500_000, typed, 3, "15.06.2023") == "Kommunestyret"
 
 
+def test_moving_within_one_area_typed_two_ways() -> None:
+    # «2» and «02» are the same area: a move between responsibilities inside it (§3.3.4 c)
+    assert FUNCTIONS["KOSTRA_FULLMAKT_FLYTTING"].call(500_000, "02", 2, "15.06.2023") == "Hovedutvalget"
+
+
 def test_a_wrong_area_name_is_refused() -> None:
     result = FUNCTIONS["KOSTRA_FULLMAKT"].call("mellom_ansvar", 1, "2 Helse", "15.06.2023", 2023)
     assert isinstance(result, ExcelError) and "heter «Oppvekst og kultur»" in result.message

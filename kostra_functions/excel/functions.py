@@ -664,12 +664,13 @@ def _authority_answer(d: Any, key: str) -> Any:
 
 def kostra_fullmakt_flytting(amount: float, from_area: str, to_area: str, when: Any,
                              budget_year: int | None, answer: str | None, ruleset: str | None) -> Any:
-    from kostra_functions.authority import BETWEEN_FRAME_AREAS, budget_authority
+    from kostra_functions.authority import BETWEEN_FRAME_AREAS, budget_authority, same_frame_area
 
     key = _answer(answer, ("organ", "tillatt", "begrunnelse", "paragraf"))
     year = when.year if budget_year is None and hasattr(when, "year") else budget_year
-    d = budget_authority(BETWEEN_FRAME_AREAS if str(from_area) != str(to_area) else "mellom_ansvar", amount,
-                         from_area, when, year, other_frame_area=to_area, ruleset=ruleset)
+    # the same area typed twice («2» and «02») is a move between responsibilities inside it
+    action = "mellom_ansvar" if same_frame_area(from_area, to_area, ruleset) else BETWEEN_FRAME_AREAS
+    d = budget_authority(action, amount, from_area, when, year, other_frame_area=to_area, ruleset=ruleset)
     return _authority_answer(d, key)
 
 
