@@ -1275,7 +1275,7 @@ def check_voucher(
             if p
         }
         for found in check_register(register, rs):
-            if {_key(p) for p in found.people} & involved:
+            if {_key(p) for p in found.people[:1]} & involved:  # the person the finding is about
                 out.append(
                     Violation(
                         found.rule,
