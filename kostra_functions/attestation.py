@@ -9,7 +9,19 @@ Register rules (one finding per person):
 
 * ``UTB-ROLLER`` §4.3: «Personer som har utbetalingsfullmakt skal hverken ha attestasjons- eller
   anvisningsmyndighet.»
+* ``UTB-BANKAVSTEMMING`` §4.3: «Bankavstemmingene kontrolleres av en som ikke har
+  utbetalingsfullmakt.» (role ``bankavstemming`` together with ``utbetaling``);
 * ``ANV-OKONOMISJEF`` §4.2: «Anvisningsmyndighet kan ikke overdras eller delegeres til økonomisjef.»
+* ``DELEG-ANVISNING`` §4.2 and ``DELEG-ATTESTASJON`` §4.1 (only with the column ``delegert_av``):
+  approval authority traced back through ``delegert_av`` to the head of the administration
+  (``[attestasjon.delegering] opphav``: the rådmann, in a district the bydelsdirektør) within
+  ``maks_ledd`` links, never more responsibilities or a higher limit than the delegator's; attest
+  authority issued by a superior with approval authority («sine medarbeidere»).
+
+List rules (over the whole voucher list, :func:`check_duplicates`): ``BILAG-DUPLIKAT`` §4.1 «… at
+fakturaen/varen ikke er betalt/behandlet tidligere» – same payee, amount and invoice number or KID
+as an earlier voucher; ``BILAG-MULIG-DUPLIKAT`` (a warning): same payee and invoice number with
+another amount, or same payee and amount with another/no invoice number within 14 days.
 
 Voucher rules (per voucher line; one finding per voucher, rule and people):
 
@@ -24,6 +36,8 @@ Voucher rules (per voucher line; one finding per voucher, rule and people):
 * ``ANV-EGEN``, ``ANV-NAERSTAENDE`` (payee listed as a close relative, either way round),
   ``ANV-OVERORDNET`` (payee is above the approver in the ``leder`` chain),
   ``ANV-ORDFORER-RADMANN`` (the rådmann's bills are approved by the ordfører and vice versa);
+* ``UTB-ATTESTERT-ANVIST`` §4.3: the attestant or approver has payment authority (reported as this
+  segregation breach, not as missing attest/approval authority);
 * ``UTB-FULLMAKT``: entered or approved in the online bank by someone without payment authority;
   ``UTB-TO-PERSONER``: entered and approved by the same person, or only one of them filled in;
   ``UTB-REMITTERING``: the person who remitted has payment authority.
@@ -39,11 +53,12 @@ kolonne    påkrevd innhold
 person     ja      the person's id (initials, employee no.), unique; used in the voucher list
 navn       nei     full name (shown in the report)
 stilling   nei     position; «rådmann», «ordfører», «økonomisjef» are recognised (rule set)
-roller     ja      comma-separated: attestasjon, anvisning, utbetaling (blank = none)
+roller     ja      comma-separated: attestasjon, anvisning, utbetaling, bankavstemming (blank = none)
 ansvar     ja      responsibilities for attest/approval: «330, 331», ranges «300-399», «*» = all
 beløpsgrense nei   highest voucher sum the person may approve, kroner (blank = no limit)
 leder      nei     the person id of the nearest superior (builds the chain of superiors)
 nærstående nei     comma-separated payee ids (person ids, supplier ids) of close relatives
+delegert_av nei    the person id of who issued the person's attest/approval authority
 ========== ======= ================================================================================
 
 **Bilagsliste** – one row per voucher line (a voucher may have several lines):
@@ -61,7 +76,9 @@ registrert_av nei     who entered the payment in the online bank
 godkjent_av   nei     who approved the payment in the online bank
 remittert_av  nei     who remitted (sent the payment file)
 disponibelt   nei     available budget on the responsibility before this line, kroner
-tekst, dato   nei     shown in the report
+tekst, dato   nei     shown in the report (dato also bounds near duplicates)
+fakturanr     nei     the supplier's invoice number (duplicate check)
+kid           nei     the payment's KID (duplicate check)
 ============= ======= =============================================================================
 
 A missing optional column means that check is not made; the report says so.
@@ -73,7 +90,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,6 +105,8 @@ ATTESTATION_RULESET = "okonomireglement"
 ATTEST = "attestasjon"
 APPROVE = "anvisning"
 PAY = "utbetaling"
+RECONCILE = "bankavstemming"
+WARNING = "advarsel"
 
 REGISTER_COLUMNS = {
     "person": True,
@@ -98,6 +117,7 @@ REGISTER_COLUMNS = {
     "belopsgrense": False,
     "leder": False,
     "naerstaende": False,
+    "delegert_av": False,
 }
 VOUCHER_COLUMNS = {
     "bilag": True,
@@ -113,6 +133,8 @@ VOUCHER_COLUMNS = {
     "tekst": False,
     "dato": False,
     "kontostreng": False,
+    "fakturanr": False,
+    "kid": False,
 }
 _DISPLAY = {"belop": "beløp", "belopsgrense": "beløpsgrense", "naerstaende": "nærstående"}
 _MAX_LISTED_ERRORS = 25
@@ -152,6 +174,7 @@ class Person:
     manager: str | None  # key of the nearest superior
     relatives: frozenset[str]  # keys
     location: str
+    delegated_by: str | None = None  # key of who issued the person's authority (column delegert_av)
 
     @property
     def key(self) -> str:
@@ -176,6 +199,7 @@ class AuthorityRegister:
 
     people: dict[str, Person]
     source: str
+    columns: frozenset[str] = frozenset()
 
     def get(self, person_id: str | None) -> Person | None:
         return None if not person_id else self.people.get(_key(person_id))
@@ -216,6 +240,8 @@ class VoucherLine:
     text: str = ""
     date: date | None = None
     location: str = ""
+    invoice: str | None = None  # fakturanummer
+    kid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +264,11 @@ class Violation:
     voucher: str | None
     people: tuple[str, ...]
     locations: tuple[str, ...] = ()
+    severity: str = "brudd"  # "brudd" or "advarsel" (a near duplicate to look at)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
 
 @dataclass(frozen=True)
@@ -251,6 +282,8 @@ class AttestationReport:
     people_count: int
     not_checked: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    #: register findings about people who acted on a voucher, by voucher number (not counted again)
+    register_at_voucher: dict[str, tuple[Violation, ...]] = field(default_factory=dict)
 
     @property
     def violations(self) -> tuple[Violation, ...]:
@@ -296,6 +329,12 @@ _RULE_IDS = (
     "UTB-FULLMAKT",
     "UTB-TO-PERSONER",
     "UTB-REMITTERING",
+    "UTB-BANKAVSTEMMING",
+    "UTB-ATTESTERT-ANVIST",
+    "BILAG-DUPLIKAT",
+    "BILAG-MULIG-DUPLIKAT",
+    "DELEG-ATTESTASJON",
+    "DELEG-ANVISNING",
 )
 
 
@@ -305,7 +344,23 @@ def _ruleset(ruleset: str | RuleSet | None) -> RuleSet:
     return load_ruleset(ruleset or ATTESTATION_RULESET)
 
 
+#: _Rules per rule-set object (load_ruleset returns the same object while its files are unchanged),
+#: so a list of 100 000 lines does not rebuild the role and position tables per line.
+_RULES_CACHE: dict[int, tuple[RuleSet, _Rules]] = {}
+
+
 def _rules(rs: RuleSet) -> _Rules:
+    hit = _RULES_CACHE.get(id(rs))
+    if hit is not None and hit[0] is rs:
+        return hit[1]
+    built = _build_rules(rs)
+    if len(_RULES_CACHE) > 32:
+        _RULES_CACHE.clear()
+    _RULES_CACHE[id(rs)] = (rs, built)
+    return built
+
+
+def _build_rules(rs: RuleSet) -> _Rules:
     table = rs.get("attestasjon.regler")
     missing = [r for r in _RULE_IDS if not isinstance(table.get(r), dict)]
     if missing:
@@ -313,7 +368,7 @@ def _rules(rs: RuleSet) -> _Rules:
             f"Regelsettet «{rs.name}» mangler reglene {', '.join(missing)} i [attestasjon.regler]."
         )
     roles: dict[str, str] = {}
-    for role in (ATTEST, APPROVE, PAY):
+    for role in (ATTEST, APPROVE, PAY, RECONCILE):
         for word in rs.get(f"attestasjon.roller.{role}"):
             roles[normalise_key(str(word))] = role
     positions: dict[str, str] = {}
@@ -672,6 +727,7 @@ def register_from_rows(
     errors = _Errors(f"Fullmaktsregisteret {source}")
     people: dict[str, Person] = {}
     managers: dict[str, tuple[str, str]] = {}
+    delegators: dict[str, tuple[str, str]] = {}
     for row in rows:
         c, ref = row.cells, row.cell_ref
         pid = _text(c.get("person"), ref["person"], errors, "personen mangler id")
@@ -698,6 +754,9 @@ def register_from_rows(
         manager = _text(c.get("leder"), ref.get("leder", row.where), errors)
         if manager:
             managers[_key(pid)] = (manager, ref["leder"])
+        delegator = _text(c.get("delegert_av"), ref.get("delegert_av", row.where), errors)
+        if delegator:
+            delegators[_key(pid)] = (delegator, ref["delegert_av"])
         relatives = frozenset(
             _key(r)
             for r in _split_list(_text(c.get("naerstaende"), ref.get("naerstaende", row.where), errors))
@@ -714,7 +773,13 @@ def register_from_rows(
             manager=_key(manager) if manager else None,
             relatives=relatives,
             location=row.where,
+            delegated_by=_key(delegator) if delegator else None,
         )
+    for pkey, (delegator, ref) in delegators.items():
+        if _key(delegator) not in people:
+            errors.add(ref, f"«{delegator}» (delegert_av) finnes ikke i registeret")
+        elif _key(delegator) == pkey:
+            errors.add(ref, "en person kan ikke ha delegert myndighet til seg selv")
     for pkey, (manager, ref) in managers.items():
         if _key(manager) not in people:
             errors.add(ref, f"lederen «{manager}» finnes ikke i registeret")
@@ -736,7 +801,7 @@ def register_from_rows(
     if not people and not errors.items:
         errors.add(source, "registeret har ingen personer")
     errors.raise_if_any()
-    return AuthorityRegister(people=people, source=source)
+    return AuthorityRegister(people=people, source=source, columns=frozenset(h for h in header if h))
 
 
 def read_register(
@@ -784,6 +849,8 @@ def vouchers_from_rows(
                     text=_text(c.get("tekst"), ref.get("tekst", row.where), errors) or "",
                     date=parsed_date,
                     location=row.where,
+                    invoice=_text(c.get("fakturanr"), ref.get("fakturanr", row.where), errors),
+                    kid=_text(c.get("kid"), ref.get("kid", row.where), errors),
                 )
             )
     if not rows and not errors.items:
@@ -830,15 +897,130 @@ def _violation(
 ) -> Violation:
     r = rules.rules[rule]
     return Violation(
-        rule, str(r["paragraf"]), str(r["tittel"]), message, voucher, tuple(people), tuple(locations)
+        rule, str(r["paragraf"]), str(r["tittel"]), message, voucher, tuple(people), tuple(locations),
+        str(r.get("alvorlighet", "brudd")),
     )
 
 
+def _covers_all(outer: Responsibilities, inner: Responsibilities) -> bool:
+    """True when every responsibility ``inner`` covers is covered by ``outer``."""
+    if outer.all:
+        return True
+    if inner.all:
+        return False
+    if not all(outer.covers(code) for code in inner.codes):
+        return False
+    for lo, hi, width in inner.ranges:
+        if any(olo <= lo and hi <= ohi and w == width for olo, ohi, w in outer.ranges):
+            continue
+        if hi - lo > 10_000 or not all(outer.covers(str(v).zfill(width)) for v in range(lo, hi + 1)):
+            return False
+    return True
+
+
+def _describe(resp: Responsibilities) -> str:
+    if resp.all:
+        return "alle ansvar"
+    parts = sorted(resp.codes) + [f"{str(lo).zfill(w)}-{str(hi).zfill(w)}" for lo, hi, w in resp.ranges]
+    return "ansvar " + ", ".join(parts) if parts else "ingen ansvar"
+
+
+def _delegation_findings(register: AuthorityRegister, rules: _Rules, rs: RuleSet) -> list[Violation]:
+    """§4.1/§4.2: who issued each person's authority (column «delegert_av»), within their own."""
+    if "delegert_av" not in register.columns:
+        return []
+    table = rs.get("attestasjon.delegering")
+    origin = str(table["opphav"])
+    origin_word = str(table["opphav_navn"])
+    max_links = int(table["maks_ledd"])
+    found: list[Violation] = []
+    people = register.people
+
+    def add(rule: str, person: Person, message: str, others: Iterable[str] = ()) -> None:
+        if rules.active(rule):
+            found.append(_violation(rules, rule, message, None, [person.id, *others], [person.location]))
+
+    for person in people.values():
+        giver = people.get(person.delegated_by) if person.delegated_by else None
+        if APPROVE in person.roles:
+            if person.position == origin:
+                continue  # the head of the administration holds it from the council
+            if giver is None:
+                add("DELEG-ANVISNING", person,
+                    f"{person.label} har anvisningsmyndighet, men det står ikke hvem som har delegert den "
+                    "(kolonnen «delegert_av»); den skal gis skriftlig.")
+                continue
+            if APPROVE not in giver.roles:
+                add("DELEG-ANVISNING", person,
+                    f"{person.label} har fått anvisningsmyndighet av {giver.label}, som selv ikke har "
+                    "anvisningsmyndighet.", [giver.id])
+                continue
+            links, current, seen = 1, giver, {person.key}
+            while current.position != origin and current.delegated_by and current.key not in seen:
+                seen.add(current.key)
+                nxt = people.get(current.delegated_by)
+                if nxt is None:
+                    break
+                links, current = links + 1, nxt
+            if current.position != origin:
+                add("DELEG-ANVISNING", person,
+                    f"Anvisningsmyndigheten til {person.label} kan ikke føres tilbake til {origin_word} "
+                    f"gjennom «delegert_av» (kjeden stopper hos {current.label}).", [current.id])
+            elif links > max_links:
+                add("DELEG-ANVISNING", person,
+                    f"{person.label} har anvisningsmyndighet {links} ledd under {origin_word}; den kan "
+                    f"delegeres og videredelegeres ett ledd, høyst {max_links} ledd under {origin_word}.",
+                    [giver.id])
+            if not _covers_all(giver.responsibilities, person.responsibilities):
+                add("DELEG-ANVISNING", person,
+                    f"{person.label} har anvisningsmyndighet for {_describe(person.responsibilities)}, mer "
+                    f"enn {giver.label} som delegerte den ({_describe(giver.responsibilities)}).", [giver.id])
+            if giver.limit is not None and (person.limit is None or person.limit > giver.limit):
+                own = "ingen beløpsgrense" if person.limit is None else format_kroner(person.limit)
+                add("DELEG-ANVISNING", person,
+                    f"{person.label} har {own}, høyere enn {giver.label}s beløpsgrense på "
+                    f"{format_kroner(giver.limit)}.", [giver.id])
+        elif ATTEST in person.roles:
+            if giver is None:
+                add("DELEG-ATTESTASJON", person,
+                    f"{person.label} har attestasjonsmyndighet, men det står ikke hvem som har gitt den "
+                    "(kolonnen «delegert_av»); den skal gis skriftlig.")
+                continue
+            if APPROVE not in giver.roles:
+                add("DELEG-ATTESTASJON", person,
+                    f"{person.label} har fått attestasjonsmyndighet av {giver.label}, som ikke har "
+                    "anvisningsmyndighet.", [giver.id])
+                continue
+            if person.manager is not None and giver.key not in register.superiors(person.key):
+                add("DELEG-ATTESTASJON", person,
+                    f"{person.label} har fått attestasjonsmyndighet av {giver.label}, som ikke er leder for "
+                    "vedkommende; den kan bare gis til egne medarbeidere.", [giver.id])
+            if not _covers_all(giver.responsibilities, person.responsibilities):
+                add("DELEG-ATTESTASJON", person,
+                    f"{person.label} har attestasjonsmyndighet for {_describe(person.responsibilities)}, mer "
+                    f"enn {giver.label} har ({_describe(giver.responsibilities)}).", [giver.id])
+    return found
+
+
 def check_register(register: AuthorityRegister, ruleset: str | RuleSet | None = None) -> list[Violation]:
-    """Register rules: payment authority with attest/approval (§4.3); an økonomisjef approving (§4.2)."""
-    rules = _rules(_ruleset(ruleset))
+    """Register rules: payment authority with attest/approval or bank reconciliation (§4.3); an
+    økonomisjef approving (§4.2); the delegation chain when the register says who delegated (§4.1,
+    §4.2)."""
+    rs = _ruleset(ruleset)
+    rules = _rules(rs)
     found: list[Violation] = []
     for person in register.people.values():
+        if rules.active("UTB-BANKAVSTEMMING") and {PAY, RECONCILE} <= person.roles:
+            found.append(
+                _violation(
+                    rules,
+                    "UTB-BANKAVSTEMMING",
+                    f"{person.label} kontrollerer bankavstemmingene og har utbetalingsfullmakt.",
+                    None,
+                    [person.id],
+                    [person.location],
+                )
+            )
         if rules.active("UTB-ROLLER") and PAY in person.roles and person.roles & {ATTEST, APPROVE}:
             other = ", ".join(sorted(person.roles & {ATTEST, APPROVE}))
             found.append(
@@ -862,6 +1044,7 @@ def check_register(register: AuthorityRegister, ruleset: str | RuleSet | None = 
                     [person.location],
                 )
             )
+    found.extend(_delegation_findings(register, rules, rs))
     return found
 
 
@@ -895,6 +1078,19 @@ def check_line(
     approver = reg.get(line.approved_by)
     resp = line.responsibility
 
+    # §4.3 «Personer som har utbetalingsfullmakt skal hverken ha attestasjons- eller anvisningsmyndighet»:
+    # a payer who attests or approves breaks the segregation (reported as that, not as «no authority»)
+    payers: set[str] = set()
+    for who, act in ((attestant, "attestert"), (approver, "anvist")):
+        if who is not None and PAY in who.roles:
+            payers.add(who.key)
+            add(
+                "UTB-ATTESTERT-ANVIST",
+                f"{who.label} har utbetalingsfullmakt og har {act} bilaget; den som har utbetalingsfullmakt "
+                "skal verken attestere eller anvise.",
+                [who.id],
+            )
+
     # §4.1 attestation
     if not line.attested_by:
         add("ATT-MANGLER", f"Bilaget har ingen attestant (ansvar {resp}, {format_kroner(line.amount)}).", [])
@@ -903,7 +1099,7 @@ def check_line(
             add(
                 "ATT-FULLMAKT", f"«{line.attested_by}» finnes ikke i fullmaktsregisteret.", [line.attested_by]
             )
-        elif not attestant.may_attest(resp):
+        elif not attestant.may_attest(resp) and attestant.key not in payers:
             add(
                 "ATT-FULLMAKT",
                 f"{attestant.label} har ikke attestasjonsfullmakt for ansvar {resp}.",
@@ -945,7 +1141,7 @@ def check_line(
                 "ANV-FULLMAKT", f"«{line.approved_by}» finnes ikke i fullmaktsregisteret.", [line.approved_by]
             )
         else:
-            if not prescribed and not approver.may_approve(resp):
+            if not prescribed and not approver.may_approve(resp) and approver.key not in payers:
                 add(
                     "ANV-FULLMAKT",
                     f"{approver.label} har ikke anvisningsmyndighet for ansvar {resp}.",
@@ -1079,7 +1275,7 @@ def check_voucher(
             if p
         }
         for found in check_register(register, rs):
-            if {_key(p) for p in found.people} & involved:
+            if {_key(p) for p in found.people[:1]} & involved:  # the person the finding is about
                 out.append(
                     Violation(
                         found.rule,
@@ -1094,6 +1290,99 @@ def check_voucher(
     return out
 
 
+def _payee_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _reference_key(text: str | None) -> str | None:
+    """An invoice number or KID compared without spaces, punctuation and leading zeros."""
+    if not text:
+        return None
+    key = re.sub(r"[^0-9a-zæøå]", "", text.casefold())
+    key = re.sub(r"(?<![0-9])0+(?=[0-9])", "", key)  # «F-088100» = «F88100»
+    return key or None
+
+
+def check_duplicates(
+    lines: Sequence[VoucherLine], ruleset: str | RuleSet | None = None
+) -> list[Violation]:
+    """§4.1 «… at fakturaen/varen ikke er betalt/behandlet tidligere», over a voucher list.
+
+    A line is a duplicate (``BILAG-DUPLIKAT``) of an earlier line in another voucher with the same
+    payee and amount and the same invoice number or the same KID (compared without spaces,
+    punctuation and leading zeros). Near duplicates (``BILAG-MULIG-DUPLIKAT``, a warning): the same
+    payee and invoice number with another amount, or the same payee and amount with another or no
+    invoice number/KID dated at most ``[attestasjon.duplikat] dager`` apart (always, without dates).
+    Amounts of 0 are not compared. The finding is reported at the later voucher.
+    """
+    rs = _ruleset(ruleset)
+    rules = _rules(rs)
+    days = int(rs.get("attestasjon.duplikat.dager"))
+    out: list[Violation] = []
+    reported: set[tuple[str, str, str]] = set()
+    # Indexes of earlier lines, so each line is compared only with lines that share its payee and
+    # amount, invoice number or KID (a year's list of 100 000 lines takes well under a second).
+    by_amount: dict[tuple[str, int], list[VoucherLine]] = {}
+    by_invoice: dict[tuple[str, str], list[VoucherLine]] = {}
+    by_kid: dict[tuple[str, str], list[VoucherLine]] = {}
+
+    def report(rule: str, earlier: VoucherLine, line: VoucherLine, message: str) -> None:
+        key = (rule, earlier.voucher, line.voucher)
+        if key in reported or not rules.active(rule):
+            return
+        reported.add(key)
+        locations = [x for x in (earlier.location, line.location) if x]
+        out.append(_violation(rules, rule, message, line.voucher, [], locations))
+
+    for line in lines:
+        payee = _payee_key(line.payee)
+        cents = round(line.amount * 100)
+        inv, kid = _reference_key(line.invoice), _reference_key(line.kid)
+        exact: set[int] = set()
+        candidates: list[tuple[VoucherLine, str]] = []
+        if inv is not None:
+            candidates += [(e, "inv") for e in by_invoice.get((payee, inv), [])]
+        if kid is not None:
+            candidates += [(e, "kid") for e in by_kid.get((payee, kid), [])]
+        for earlier, via in candidates:
+            if earlier.voucher == line.voucher:
+                continue
+            if cents != 0 and round(earlier.amount * 100) == cents:
+                exact.add(id(earlier))
+                what = f"fakturanummer {line.invoice}" if via == "inv" else f"KID {line.kid}"
+                report("BILAG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}), beløp ({format_kroner(line.amount)}) og {what} "
+                       f"som bilag {earlier.voucher}: fakturaen er behandlet før.")
+            elif via == "inv":
+                report("BILAG-MULIG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}) og fakturanummer {line.invoice} som bilag "
+                       f"{earlier.voucher}, men annet beløp ({format_kroner(line.amount)} mot "
+                       f"{format_kroner(earlier.amount)}). Sjekk at det ikke er samme faktura.")
+        if cents != 0:
+            for earlier in by_amount.get((payee, cents), []):
+                if earlier.voucher == line.voucher or id(earlier) in exact:
+                    continue
+                if (inv is not None and inv == _reference_key(earlier.invoice)) or (
+                        kid is not None and kid == _reference_key(earlier.kid)):
+                    continue  # reported above
+                if line.date is not None and earlier.date is not None and \
+                        abs((line.date - earlier.date).days) > days:
+                    continue
+                no_refs = not (inv or kid or earlier.invoice or earlier.kid)
+                refs = "uten fakturanummer eller KID" if no_refs else "med ulikt fakturanummer/KID"
+                when = ("" if line.date is None or earlier.date is None
+                        else f", {abs((line.date - earlier.date).days)} dager fra hverandre")
+                report("BILAG-MULIG-DUPLIKAT", earlier, line,
+                       f"Samme mottaker ({line.payee}) og beløp ({format_kroner(line.amount)}) som bilag "
+                       f"{earlier.voucher}, {refs}{when}. Sjekk at fakturaen ikke er betalt to ganger.")
+        by_amount.setdefault((payee, cents), []).append(line)
+        if inv is not None:
+            by_invoice.setdefault((payee, inv), []).append(line)
+        if kid is not None:
+            by_kid.setdefault((payee, kid), []).append(line)
+    return out
+
+
 _NOT_CHECKED = {
     "disponibelt": "budsjettdekning (ANV-DEKNING): kolonnen «disponibelt» mangler",
     "registrert_av": "hvem som la inn utbetalingen i nettbanken (UTB-FULLMAKT, UTB-TO-PERSONER): "
@@ -1101,6 +1390,8 @@ _NOT_CHECKED = {
     "godkjent_av": "hvem som godkjente utbetalingen i nettbanken (UTB-FULLMAKT, UTB-TO-PERSONER): "
     "kolonnen «godkjent_av» mangler",
     "remittert_av": "hvem som remitterte (UTB-REMITTERING): kolonnen «remittert_av» mangler",
+    "fakturanr": "dobbel betaling med samme fakturanummer (BILAG-DUPLIKAT): kolonnen «fakturanr» mangler; "
+    "bare samme mottaker og beløp er sammenlignet",
 }
 
 
@@ -1115,15 +1406,40 @@ def check_vouchers(
     found: list[Violation] = []
     for lines in groups.values():
         found.extend(check_voucher(lines, register, rs, columns=vouchers.columns, include_register=False))
-    not_checked = tuple(text for col, text in _NOT_CHECKED.items() if col not in vouchers.columns)
+    found.extend(check_duplicates(vouchers.lines, rs))
+    order = {number: i for i, number in enumerate(groups)}
+    found.sort(key=lambda v: order.get(str(v.voucher), len(order)))  # stable: per voucher, rules in order
+    register_found = tuple(check_register(register, rs))
+    at_voucher: dict[str, tuple[Violation, ...]] = {}
+    for number, lines in groups.items():
+        involved = {
+            _key(p)
+            for line in lines
+            for p in (line.attested_by, line.approved_by, line.entered_by, line.bank_approved_by,
+                      line.remitted_by)
+            if p
+        }
+        hits = tuple(v for v in register_found if {_key(p) for p in v.people[:1]} & involved)
+        if hits:
+            at_voucher[number] = hits
+    not_checked = [text for col, text in _NOT_CHECKED.items() if col not in vouchers.columns]
+    if "fakturanr" in vouchers.columns and "kid" not in vouchers.columns:
+        not_checked.append("dobbel betaling med samme KID: kolonnen «kid» mangler")
+    if not any(RECONCILE in p.roles for p in register.people.values()):
+        not_checked.append("hvem som kontrollerer bankavstemmingene (UTB-BANKAVSTEMMING): ingen i registeret "
+                           "har rollen «bankavstemming»")
+    if "delegert_av" not in register.columns:
+        not_checked.append("hvem som har delegert attestasjons- og anvisningsmyndigheten (DELEG-ATTESTASJON, "
+                           "DELEG-ANVISNING): kolonnen «delegert_av» mangler i registeret")
     return AttestationReport(
-        register_violations=tuple(check_register(register, rs)),
+        register_violations=register_found,
         voucher_violations=tuple(found),
         voucher_count=len(groups),
         line_count=len(vouchers.lines),
         people_count=len(register.people),
-        not_checked=not_checked,
+        not_checked=tuple(not_checked),
         sources=(vouchers.source, register.source),
+        register_at_voucher=at_voucher,
     )
 
 
@@ -1149,6 +1465,7 @@ __all__ = [
     "Violation",
     "VoucherLine",
     "VoucherList",
+    "check_duplicates",
     "check_files",
     "check_line",
     "check_register",

@@ -18,7 +18,10 @@ municipality adapts the rules by writing a file. The checks, in this order:
    the formannskap's areas 1, 7 and 8, or the investment area 9, with its amount limit.
    Limits are inclusive: «inntil kr 200 000» allows exactly 200 000 kr; 200 000,01 kr is over.
 
-Amounts are kroner, positive: the size of the change (an extra revenue of 250 000 kr is 250000).
+Amounts are kroner with the sign of the accounts (expenses +, revenues −, as everywhere in this
+package); the size of the change is what counts, so an extra revenue of 250 000 kr may be typed
+250000 or −250000. A decision dated before the budget year is refused with a question (a typo is
+likelier than a change decided before the year began).
 
 >>> from datetime import date
 >>> d = budget_authority("merinntekt", 200_000, "2", date(2023, 6, 1), 2023)
@@ -140,19 +143,37 @@ def _action_key(action: str, rs: RuleSet) -> str:
 
 
 def _area_code(area: Any, arg: str, rs: RuleSet) -> str:
+    """A frame area as typed: 2, 2.0, «02», «2 Oppvekst og kultur», «Oppvekst og kultur» → «2»."""
     if isinstance(area, float) and area == int(area):
         area = int(area)
-    code = str(area).strip() if area is not None else ""
-    if not code:
+    text = str(area).strip() if area is not None else ""
+    if not text:
         raise MissingArgumentError(f"Argumentet «{arg}» mangler.")
     areas = frame_areas(rs)
-    if code not in areas:
-        listing = ", ".join(f"{k} {v}" for k, v in areas.items())
+    match = re.fullmatch(r"0*(\d+)\s*[.:\-–]?\s*(.*)", text)
+    code = match.group(1) if match else None
+    name = (match.group(2) if match else text).strip()
+    if code is None:
+        by_name = [k for k, v in areas.items() if normalise_key(v) == normalise_key(name)]
+        code = by_name[0] if by_name else None
+    if code in areas and (not name or normalise_key(name) == normalise_key(areas[code])):
+        return code
+    listing = ", ".join(f"{k} {v}" for k, v in areas.items())
+    if code in areas:
         raise InvalidCodeError(
-            f"Rammeområde «{code}» i argumentet «{arg}» finnes ikke i regelsettet «{rs.name}». "
-            f"Kjente rammeområder: {listing}."
+            f"Rammeområde «{text}» i argumentet «{arg}»: område {code} heter «{areas[code]}», ikke "
+            f"«{name}». Skriv bare nummeret ({code}) eller nummer og riktig navn."
         )
-    return code
+    raise InvalidCodeError(
+        f"Rammeområde «{text}» i argumentet «{arg}» finnes ikke i regelsettet «{rs.name}». "
+        f"Kjente rammeområder: {listing}."
+    )
+
+
+def same_frame_area(a: Any, b: Any, ruleset: str | RuleSet | None = None) -> bool:
+    """True when two typed frame areas («2», «02», «2 Oppvekst og kultur») are the same area."""
+    rs = _ruleset(ruleset)
+    return _area_code(a, "fra_område", rs) == _area_code(b, "til_område", rs)
 
 
 def _area_class(code: str, rs: RuleSet) -> str:
@@ -194,13 +215,15 @@ def _decision(
 
 
 def _check_amount(amount: Any) -> float:
+    """The size of the change in kroner. The sign follows the accounts (expenses +, revenues −, as
+    KOSTRA_AVVIK): an extra revenue typed −250 000 is a change of 250 000 kr."""
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         raise InvalidArgumentError(f"Argumentet «beløp» skal være et tall, ikke «{amount}».")
-    if amount != amount or amount <= 0:
+    if amount != amount or amount == 0 or amount in (float("inf"), float("-inf")):
         raise InvalidArgumentError(
-            f"Argumentet «beløp» skal være endringens størrelse i kroner, større enn 0 (fikk {amount:g})."
+            f"Argumentet «beløp» skal være endringens størrelse i kroner, ikke 0 (fikk {amount:g})."
         )
-    return float(amount)
+    return abs(float(amount))
 
 
 def _as_date(value: Any, arg: str) -> date:
@@ -225,14 +248,54 @@ def budget_authority(
     outside_premises: bool = False,
     ruleset: str | RuleSet | None = None,
 ) -> AuthorityDecision:
+    """The lowest body that may decide a budget change (see :func:`_budget_authority` for the rules).
+
+    A decision dated in the year before the budget year (a December decision on next year's budget)
+    is decided as usual, with a note first in the reason; earlier than that is refused as a likely
+    typo of the date or the budget year.
+    """
+    decision = _budget_authority(
+        action, amount, frame_area, decision_date, budget_year, other_frame_area=other_frame_area,
+        revenue_kind=revenue_kind, actual_revenue=actual_revenue, increases_frame=increases_frame,
+        outside_premises=outside_premises, ruleset=ruleset,
+    )
+    when = _as_date(decision_date, "dato")
+    if isinstance(budget_year, int) and when.year == budget_year - 1:
+        note = (
+            f"Merk: vedtaket er datert {when:%d.%m.%Y}, før budsjettåret {budget_year} begynner; sjekk at "
+            "dato og budsjettår er riktige. "
+        )
+        return AuthorityDecision(decision.action, decision.body, decision.allowed, note + decision.reason,
+                                 decision.paragraph)
+    return decision
+
+
+def _budget_authority(
+    action: str,
+    amount: float,
+    frame_area: str | int,
+    decision_date: date,
+    budget_year: int,
+    *,
+    other_frame_area: str | int | None = None,
+    revenue_kind: str | None = None,
+    actual_revenue: float | None = None,
+    increases_frame: bool = False,
+    outside_premises: bool = False,
+    ruleset: str | RuleSet | None = None,
+) -> AuthorityDecision:
     """The lowest body that may decide a budget change, with reason and paragraph (seed 001 §3.3).
 
     ``action`` is a key of ``[fullmakt.handling]`` (``merinntekt``, ``mellom_ansvar``,
     ``mellom_poster``, ``omprioritering``, ``flytting_mellom_ar``, ``avsetning_disposisjonsfond``,
     ``bruk_disposisjonsfond``, ``bruk_bundet_driftsfond``, ``tilleggsbevilgning``, ``fordeling``,
-    ``fordeling_poster``) or ``mellom_rammeomrader``. ``amount`` is the size of the change in
-    kroner (> 0). ``frame_area`` is the frame area the decision concerns (for a move: where the money
-    comes from). ``other_frame_area`` is where the money ends up (a move's target; for
+    ``fordeling_poster``, and the council-only changes of §3.3.1 ``endre_frie_inntekter``,
+    ``endre_finansutgifter``, ``endre_avsetninger_netto``, ``endre_finansiering_investering``; the
+    rule set's comment above them explains how §3.3.1 and §3.3.3 are read together) or
+    ``mellom_rammeomrader``. ``amount`` is the change in kroner with the accounts' sign (expenses +,
+    revenues −); its size counts, 0 is refused. ``frame_area`` may be typed 2, «02» or
+    «2 Oppvekst og kultur». ``frame_area`` is the frame area the decision concerns (for a move:
+    where the money comes from). ``other_frame_area`` is where the money ends up (a move's target; for
     ``bruk_disposisjonsfond`` the frame area on whose responsibility the fund was set aside); when
     it differs from ``frame_area`` only the council may decide (§3.3.3 C).
 
@@ -285,6 +348,11 @@ def budget_authority(
         rule = _action_rule(key, area_class, area, area_name, rs)
 
     last_day = _last_day(budget_year, rs)
+    if decision_date < date(budget_year - 1, 1, 1):
+        raise InvalidArgumentError(
+            f"Vedtaksdatoen {decision_date:%d.%m.%Y} er mer enn ett år før budsjettåret {budget_year}. "
+            f"Sjekk «dato» og «budsjettår» (skulle budsjettåret være {decision_date.year}?)."
+        )
     if decision_date > last_day:
         return AuthorityDecision(
             key,

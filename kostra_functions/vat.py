@@ -97,7 +97,9 @@ def expected_vat_code(
 
     ``rate`` in percent (25) or as a fraction (0.25). ``compensated`` false when the municipality
     gets no VAT compensation for the purchase. ``own_vehicle`` (fuel and car maintenance only): the
-    vehicle is the municipality's own; required for those accounts outside VAR, else an error.
+    vehicle is the municipality's own. Blank (None) means own: a fuel or car-maintenance invoice
+    charged to the municipality is for its own vehicles (employees' cars are paid by mileage
+    allowance, not by fuel invoices); the reason says so and names the code for other vehicles.
     """
     rs = _ruleset(ruleset)
     paragraph = str(rs.get("mva.paragraf"))
@@ -138,9 +140,11 @@ def expected_vat_code(
             if func in var:
                 return VatCode(rate_code, f"{what}: kompensasjon fordi funksjon {func} er VAR.", paragraph)
             if own_vehicle is None:
-                raise InvalidArgumentError(
-                    f"{what} gir bare kompensasjon på kommunens egne biler og VAR: oppgi argumentet "
-                    "«egen_bil» (SANN hvis kjøretøyet er kommunens eget)."
+                return VatCode(
+                    rate_code,
+                    f"{what}: kompensasjon forutsatt at kjøretøyet er kommunens eget (egen_bil er tom). "
+                    f"Gjelder fakturaen et annet kjøretøy, er koden {int(entry['kode'])} (egen_bil = USANN).",
+                    paragraph,
                 )
             if own_vehicle:
                 return VatCode(

@@ -24,7 +24,17 @@ deficit (merforbruk), seed 004 «Netto resultat». Amounts are kroner, handled t
   the whole allocation); the reduction is «registrert … under memoriakonti». The 15 % to the
   general fund is not reduced: it goes to the fund that covers the deficit;
 * «Alle disposisjonsfond ses under ett. Summen av disse fondene kan ikke bli under null»:
-  :func:`close_year` reports by how much the sum would be below zero.
+  :func:`close_year` reports by how much the sum would be below zero;
+* «Det er ikke anledning til å samle fondsavsetninger på et høyere organisatorisk nivå»:
+  :func:`pooled_allocations` names the units whose allocation goes to a shared fund;
+* «Enheter kan benytte disposisjonsfond i løpet av året så lenge det sannsynliggjøres at enhetens
+  fond vil være positivt eller i balanse ved årets slutt … skal alltid budsjettjusteres»:
+  :func:`in_year_fund_use`; «… kan direktøren foreta en omfordeling mellom egne enheters
+  disposisjonsfond»: :func:`fund_redistribution`.
+
+Signs follow the accounts everywhere (as KOSTRA_AVVIK): a result or deviation + is a surplus
+(mindreforbruk); a net surplus in the investment accounts is typed negative (a revenue) and is
+taken to income, not cut (:func:`cuts`).
 
 **Order of cuts** (rule set ``okonomireglement``, table ``[strykning]``): operations cut transfers
 to investment, then allocations to funds financed by current revenue, then the budgeted coverage of
@@ -129,7 +139,15 @@ class ResultDistribution:
         return self.to_unit_fund + self.reduction
 
     def rows(self) -> list[list[Any]]:
-        """Label/amount rows for a spreadsheet (what ``KOSTRA_DISPONERING`` returns)."""
+        """Label/amount rows for a spreadsheet (what ``KOSTRA_DISPONERING`` returns).
+
+        Always :data:`DISPOSITION_ROWS` rows, whatever the repayment plan, so the table never grows
+        into the cells below it: the plan is given as its number of years, the yearly instalment
+        (every year but the last) and the last instalment (which takes the øre left over).
+        """
+        plan = self.repayment
+        first = plan[0] if plan else None
+        last = plan[-1] if plan else None
         out: list[list[Any]] = [
             ["Avsetning til enhetens disposisjonsfond", float(self.to_unit_fund)],
             ["Avsetning til det generelle disposisjonsfondet", float(self.to_general_fund)],
@@ -137,11 +155,31 @@ class ResultDistribution:
             ["Bruk av enhetens disposisjonsfond", float(self.use_of_unit_fund)],
             ["Udekket merforbruk (negativt fond)", float(self.new_negative)],
             ["Enhetens disposisjonsfond etter årsavslutning", float(self.fund_after)],
+            ["Antall år for tilbakeføring", len(plan)],
+            [_instalment_label("Tilbakeføring per år", first, last, first=True),
+             float(first.amount) if first else 0.0],
+            [_instalment_label("Tilbakeføring siste år", last, last, first=False),
+             float(last.amount) if last else 0.0],
         ]
-        for inst in self.repayment:
-            label = f"Tilbakeføring {inst.year}" if inst.year else f"Tilbakeføring år {inst.number}"
-            out.append([label, float(inst.amount)])
         return out
+
+
+#: The fixed number of rows of :meth:`ResultDistribution.rows`.
+DISPOSITION_ROWS = 9
+
+
+def _instalment_label(text: str, inst: Instalment | None, last: Instalment | None, *, first: bool) -> str:
+    if inst is None or last is None:
+        return text
+    if first:
+        if last.number == 1:
+            return f"{text} ({inst.year})" if inst.year else text
+        if last.number == 2:
+            end = str(inst.year) if inst.year else "år 1"
+        else:
+            end = f"{inst.year}–{last.year - 1}" if inst.year and last.year else f"år 1–{last.number - 1}"
+        return f"{text} ({end})"
+    return f"{text} ({inst.year})" if inst.year else f"{text} (år {inst.number})"
 
 
 def _percent(rs: RuleSet, path: str) -> Decimal:
@@ -475,7 +513,10 @@ def cuts(
     """Cut budget items in the rule set's order until the deficit is covered (seed 001 §5.4.2).
 
     ``part`` is ``drift`` or ``investering``; ``deficit`` the accounting deficit (operations) or net
-    overspend (investment) as a positive amount; ``budgeted`` the budgeted amount of each item by
+    overspend (investment) as a positive amount – a negative amount is a surplus (revenues are
+    negative, as in the accounts): nothing is cut, and in investment the surplus is taken to income
+    in the budget of the year the accounts are presented (the last row); ``budgeted`` the budgeted
+    amount of each item by
     key (``[strykning.<part>] rekkefolge``), positive kroner. Each step cuts
     ``min(budgeted, what is left)``.
     """
@@ -499,23 +540,29 @@ def cuts(
         raise InvalidArgumentError(f"Ukjente poster for strykning i {key}: {', '.join(unknown)}.")
     left = _money(deficit, "merforbruk")
     if left < 0:
-        raise InvalidArgumentError(
-            "Argumentet «merforbruk» skal være underskuddet som positivt beløp; ved et regnskapsmessig "
-            "mindreforbruk eller en netto merinntekt skal ingenting strykes."
-        )
+        # A surplus is typed negative (revenues −): nothing is cut; in investment it is taken to
+        # income in the year the accounts are presented (§5.4.2 «En netto merinntekt …»).
+        steps = [CutStep(item, str(table["navn"].get(item, item)),
+                         _budgeted(budgeted, item, table), ZERO) for item in order]
+        return Cuts(key, left, tuple(steps), left, str(table["merinntekt"]), str(table["paragraf"]))
     total_deficit = left
     steps = []
     for item in order:
-        amount = _money(budgeted.get(item, 0), str(table["navn"].get(item, item)))
-        if amount < 0:
-            raise InvalidArgumentError(
-                f"Det budsjetterte beløpet for «{table['navn'].get(item, item)}» skal være positivt "
-                f"({_kr(amount)})."
-            )
+        amount = _budgeted(budgeted, item, table)
         cut = min(amount, left)
         left -= cut
         steps.append(CutStep(item, str(table["navn"].get(item, item)), amount, cut))
     return Cuts(key, total_deficit, tuple(steps), left, str(table["rest"]), str(table["paragraf"]))
+
+
+def _budgeted(budgeted: dict[str, float | Decimal], item: str, table: dict[str, Any]) -> Decimal:
+    name = str(table["navn"].get(item, item))
+    amount = _money(budgeted.get(item, 0), name)
+    if amount < 0:
+        raise InvalidArgumentError(
+            f"Det budsjetterte beløpet for «{name}» skal være et positivt beløp i kroner ({_kr(amount)})."
+        )
+    return amount
 
 
 def operating_cuts(
@@ -553,3 +600,134 @@ def investment_cuts(
         {"avsetninger": budgeted_allocations, "ubundne_kapitalfond": unspent_untied_capital_funds},
         ruleset=ruleset,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reserve funds during the year and between units (seed 004)
+
+
+@dataclass(frozen=True)
+class FundDecision:
+    """Whether a use or move of reserve funds is allowed, who decides, and why (Norwegian)."""
+
+    allowed: bool
+    body: str | None
+    reason: str
+    expected_fund: Decimal | None = None
+
+
+def in_year_fund_use(
+    fund_before: float | Decimal,
+    use: float | Decimal,
+    expected_result: float | Decimal,
+    *,
+    budget_adjusted: bool,
+    ruleset: str | RuleSet | None = None,
+) -> FundDecision:
+    """May a unit use its reserve fund during the year (seed 004 «Bruk av disposisjonsfond utenom
+    regnskapsavslutningen»)?
+
+    ``fund_before``: the unit's fund now; ``use``: the amount to use (> 0); ``expected_result``: the
+    unit's expected result for the year with the use budgeted (+ = mindreforbruk, − = merforbruk, as
+    KOSTRA_AVVIK). The fund expected at year end is ``fund_before − use − expected deficit``; an
+    expected surplus is not counted (its allocation is 85 % and may be reduced). Allowed when that is
+    ≥ 0 **and** the use is budget-adjusted («skal alltid budsjettjusteres»).
+    """
+    rs = _ruleset(ruleset, YEAREND_RULESET)
+    table = rs.get("arsresultat.bruk_i_aret")
+    before = _money(fund_before, "fond_nå")
+    amount = _money(use, "bruk")
+    result = _money(expected_result, "forventet_resultat")
+    if amount <= 0:
+        raise InvalidArgumentError(
+            f"Argumentet «bruk» skal være beløpet som brukes, større enn 0 ({_kr(amount)})."
+        )
+    expected = before - amount + min(result, ZERO)
+    deficit_text = f" og et forventet merforbruk på {_kr(-result)}" if result < 0 else ""
+    if expected < 0:
+        return FundDecision(
+            False, None,
+            f"Fondet ventes å bli {_kr(expected)} ved årets slutt ({_kr(before)} − bruk {_kr(amount)}"
+            f"{deficit_text}). Bruk i løpet av året krever at fondet sannsynligvis er positivt eller i "
+            f"balanse ved årets slutt; større bruk kan bare skje i forbindelse med {table['utenom']}.",
+            expected,
+        )
+    if not budget_adjusted:
+        return FundDecision(
+            False, None,
+            f"Fondet ventes å bli {_kr(expected)} ved årets slutt, men bruk av disposisjonsfond utenom "
+            "regnskapsavslutningen skal alltid budsjettjusteres. Legg inn budsjettjusteringen først.",
+            expected,
+        )
+    return FundDecision(
+        True, "Enheten",
+        f"Tillatt: fondet ventes å bli {_kr(expected)} ved årets slutt ({_kr(before)} − bruk {_kr(amount)}"
+        f"{deficit_text}), og bruken er budsjettjustert.",
+        expected,
+    )
+
+
+def fund_redistribution(
+    from_area: str,
+    to_area: str,
+    *,
+    special_reasons: bool,
+    leaders_involved: bool,
+    ruleset: str | RuleSet | None = None,
+) -> FundDecision:
+    """May the director move money between two units' reserve funds (seed 004 «Omfordeling …»)?
+
+    ``from_area``/``to_area``: the area (the director's responsibility) each unit belongs to. Only
+    between the director's *own* units, for «helt spesielle grunner», with the unit leaders involved.
+    """
+    rs = _ruleset(ruleset, YEAREND_RULESET)
+    body = str(rs.get("arsresultat.omfordeling.organ"))
+    a, b = str(from_area).strip(), str(to_area).strip()
+    if not a or not b:
+        raise InvalidArgumentError(
+            "Argumentene «fra_område» og «til_område» (direktørens område) må fylles ut."
+        )
+    if a.casefold() != b.casefold():
+        return FundDecision(
+            False, None,
+            f"Enhetene hører til ulike områder ({a} og {b}); direktøren kan bare omfordele mellom egne "
+            "enheters disposisjonsfond.",
+        )
+    missing = []
+    if not special_reasons:
+        missing.append("at helt spesielle grunner tilsier det")
+    if not leaders_involved:
+        missing.append("at berørte enhetsledere er involvert")
+    if missing:
+        return FundDecision(False, None, "Omfordelingen krever " + " og ".join(missing) + ".")
+    return FundDecision(
+        True, body,
+        f"{body} kan omfordele mellom egne enheters disposisjonsfond i område {a}: helt spesielle grunner "
+        "og berørte enhetsledere er involvert.",
+    )
+
+
+def pooled_allocations(fund_of: dict[str, str]) -> dict[str, str]:
+    """Units whose surplus is set aside in a fund other than their own, shared with other units.
+
+    ``fund_of`` maps each unit to the fund its allocation goes to (blank = its own). Seed 004: «Det
+    er ikke anledning til å samle fondsavsetninger på et høyere organisatorisk nivå for å begrense
+    antall fond.» Returns unit → Norwegian explanation for every unit that does so.
+    """
+    sharing: dict[str, list[str]] = {}
+    for unit, fund in fund_of.items():
+        target = (fund or "").strip()
+        if target and target.casefold() != unit.strip().casefold():
+            sharing.setdefault(target.casefold(), []).append(unit)
+    out: dict[str, str] = {}
+    for unit, fund in fund_of.items():
+        target = (fund or "").strip()
+        if not target or target.casefold() == unit.strip().casefold():
+            continue
+        others = [u for u in sharing[target.casefold()] if u != unit]
+        with_whom = f" sammen med {', '.join(others)}" if others else ""
+        out[unit] = (
+            f"Avsetningen skal til enhetens eget fond, ikke til fondet «{target}»{with_whom}: det er ikke "
+            "anledning til å samle fondsavsetninger på et høyere organisatorisk nivå."
+        )
+    return out

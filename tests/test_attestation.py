@@ -233,8 +233,9 @@ def test_payment_authority_excludes_attest_and_approval(tmp_path: Path) -> None:
         ("UTB-ROLLER", ("BK",)),
     ]
     assert all(v.voucher is None for v in found)
-    # the voucher-level view includes register findings about the people on the voucher
-    assert rules(check_voucher([line(attested_by="BK")], reg)) == ["UTB-ROLLER"]
+    # the voucher-level view includes register findings about the people on the voucher, and the act
+    # itself (a payer attesting) is the §4.3 segregation breach
+    assert rules(check_voucher([line(attested_by="BK")], reg)) == ["UTB-ATTESTERT-ANVIST", "UTB-ROLLER"]
 
 
 def test_online_bank_two_people_with_payment_authority(register: AuthorityRegister) -> None:
@@ -371,6 +372,11 @@ PLANTED = {
     ("1015", "UTB-FULLMAKT", "TO (Tone Olsen)"),
     ("1016", "UTB-TO-PERSONER", "JN (Jon Nes)"),
     ("1017", "UTB-REMITTERING", "JN (Jon Nes)"),
+    ("Fullmaktsregisteret", "UTB-BANKAVSTEMMING", "BK (Bente Kvam)"),
+    ("Fullmaktsregisteret", "DELEG-ANVISNING", "VL32 (Lars Vik), VL31 (Kari Lie)"),
+    ("Fullmaktsregisteret", "DELEG-ATTESTASJON", "IH (Ida Holm), VL31 (Kari Lie)"),
+    ("1022", "BILAG-DUPLIKAT", "–"),
+    ("1023", "ADVARSEL BILAG-MULIG-DUPLIKAT", "–"),
 }
 
 
@@ -396,7 +402,9 @@ def test_cli_reports_every_planted_violation_and_nothing_else(
     assert {(r[0], r[1], r[5]) for r in rows} == PLANTED
     assert len(rows) == len(PLANTED)
     # the printed report groups by voucher with rule and paragraph
-    assert "17 brudd – 2 i fullmaktsregisteret og 15 i 15 bilag" in out
+    assert ("21 brudd – 5 i fullmaktsregisteret og 16 i 16 bilag; 1 advarsel om mulig dobbel betaling"
+            in out)
+    assert "Bilagsliste:       bilagsliste.csv (25 linjer, 23 bilag)" in out
     assert "BILAG 1009 – 55 000 kr – ansvar 330, 331 – mottaker Byggmakker AS" in out
     assert "  ANV-BELOPSGRENSE (§4.2): Bilaget er over anviserens beløpsgrense" in out
     for clean in ("BILAG 1001 ", "BILAG 1002 ", "BILAG 1018 ", "BILAG 1019 ", "BILAG 1020 ", "BILAG 1021 "):

@@ -249,10 +249,8 @@ def test_bad_input() -> None:
         decide("omdisponering", 1, "2")
     with pytest.raises(InvalidCodeError, match="Rammeområde «10»"):
         decide("mellom_poster", 1, "10")
-    with pytest.raises(InvalidArgumentError, match="større enn 0"):
+    with pytest.raises(InvalidArgumentError, match="ikke 0"):
         decide("mellom_poster", 0, "2")
-    with pytest.raises(InvalidArgumentError, match="større enn 0"):
-        decide("merinntekt", -5, "2")
     with pytest.raises(InvalidArgumentError, match="bare med handlingen «merinntekt»"):
         decide("mellom_poster", 1, "2", revenue_kind="nav")
     with pytest.raises(InvalidArgumentError, match="faktisk_inntekt"):

@@ -20,7 +20,9 @@ DISPONERING = FUNCTIONS["KOSTRA_DISPONERING"]
 STRYKNING = FUNCTIONS["KOSTRA_STRYKNING"]
 INVESTERING = FUNCTIONS["KOSTRA_INVESTERING"]
 MVAKODE = FUNCTIONS["KOSTRA_MVAKODE"]
-MINE = (FULLMAKT, ATTESTASJON, DISPONERING, STRYKNING, INVESTERING, MVAKODE)
+MINE = tuple(
+    fn for fn in FUNCTIONS.values() if fn.category in ("Fullmakter", "Årsavslutning", "Investering og mva")
+)
 
 JUNE_15_2023 = 45092  # Excel serial: 15.06.2023
 DEC_31_2023 = 45291
@@ -51,7 +53,7 @@ def test_signatures() -> None:
         STRYKNING.signature == "KOSTRA_STRYKNING(regnskap; merforbruk; beløp1; beløp2; [beløp3]; [regelsett])"
     )
     assert (
-        INVESTERING.signature == "KOSTRA_INVESTERING(kostpris; [levetid]; [reparasjon]; [svar]; [regelsett])"
+        INVESTERING.signature == "KOSTRA_INVESTERING(kostpris; levetid; [reparasjon]; [svar]; [regelsett])"
     )
     assert MVAKODE.signature == (
         "KOSTRA_MVAKODE(konto; funksjon; sats; [kompensasjon]; [egen_bil]; [svar]; [regelsett])"
@@ -155,6 +157,9 @@ def test_disponering_surplus() -> None:
         ["Bruk av enhetens disposisjonsfond", 0.0],
         ["Udekket merforbruk (negativt fond)", 0.0],
         ["Enhetens disposisjonsfond etter årsavslutning", 105_000.0],
+        ["Antall år for tilbakeføring", 0],
+        ["Tilbakeføring per år", 0.0],
+        ["Tilbakeføring siste år", 0.0],
     ]
 
 
@@ -165,9 +170,15 @@ def test_disponering_deficit_with_plan_and_municipal_deficit() -> None:
         ["Bruk av enhetens disposisjonsfond", 100_000.0],
         ["Udekket merforbruk (negativt fond)", 200_000.0],
         ["Enhetens disposisjonsfond etter årsavslutning", -200_000.0],
-        ["Tilbakeføring 2024", 100_000.0],
-        ["Tilbakeføring 2025", 100_000.0],
+        ["Antall år for tilbakeføring", 2],
+        ["Tilbakeføring per år (2024)", 100_000.0],
+        ["Tilbakeføring siste år (2025)", 100_000.0],
     ]
+    # a fixed shape: an extended 4-year plan is still 9 rows (200 000 / 4 = 50 000 a year)
+    rows = DISPONERING.call(-200_000, 0, None, None, None, 4, True, 2023)
+    assert len(rows) == 9
+    assert rows[6:] == [["Antall år for tilbakeføring", 4], ["Tilbakeføring per år (2024–2026)", 50_000.0],
+                        ["Tilbakeføring siste år (2027)", 50_000.0]]
     # surplus 100 000 while the municipality has 30 000 left of its deficit and all allocations are
     # 150 000: reduced by 85 000 × 30 000 / 150 000 = 17 000 → 68 000 to the fund
     rows = DISPONERING.call(100_000, 0, False, 30_000, 150_000)
@@ -200,10 +211,13 @@ def test_investering() -> None:
     assert INVESTERING.call(100_000, 5) == "drift"
     assert INVESTERING.call(100_000.01, 3) == "investering"
     assert INVESTERING.call(2_000_000, 20, "SANN") == "drift"  # repair: maintenance
-    # §7.6 nr. 5: over 5 mill. kr needs a progress plan; levetid not needed
-    assert INVESTERING.call(5_000_000, None, None, "fremdriftsplan") is False
-    assert INVESTERING.call(5_000_000.01, None, None, "fremdriftsplan") is True
+    # §7.6 nr. 5: «over 5 mill. kr» needs a progress plan – its own function, no empty arguments
+    fremdrift = FUNCTIONS["KOSTRA_FREMDRIFTSPLAN"]
+    assert fremdrift.call(5_000_000) is False
+    assert fremdrift.call(5_000_000.01) is True
+    assert "fremdriftsplan kreves ikke" in fremdrift.call(5_000_000, "begrunnelse")
     _error(INVESTERING.call(200_000), "#VALUE!", "levetid")
+    _error(INVESTERING.call(5_000_000, 5, None, "fremdriftsplan"), "#VALUE!", "KOSTRA_FREMDRIFTSPLAN")
 
 
 def test_mvakode() -> None:
@@ -213,7 +227,9 @@ def test_mvakode() -> None:
     assert MVAKODE.call(10100, 202, 25, "USANN") == 70
     assert MVAKODE.call(11700, 254, 25, None, "ja") == 51
     assert "kompensasjon" in MVAKODE.call(11153, 120, 25, None, None, "begrunnelse")
-    _error(MVAKODE.call(11700, 254, 25), "#VALUE!", "egen_bil")
+    # fuel outside VAR with «egen_bil» blank: the municipality's own car (51), not #VERDI!
+    assert MVAKODE.call(11700, 254, 25) == 51
+    assert MVAKODE.call(11700, 254, 25, None, False) == 0
     _error(MVAKODE.call(10100, 202, 12), "#NUM!", "12 %")
 
 

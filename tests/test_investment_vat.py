@@ -116,8 +116,12 @@ def test_fuel_and_car_maintenance_only_own_cars_and_var() -> None:
     assert expected_vat_code("11700", "345", 25).code == 51  # 345 Distribusjon av vann: VAR
     assert expected_vat_code("11701", "254", 25, own_vehicle=True).code == 51
     assert expected_vat_code("11700", "254", 25, own_vehicle=False).code == 0
-    with pytest.raises(InvalidArgumentError, match="egen_bil"):
-        expected_vat_code("11700", "254", 25)
+    # Outside VAR without «egen_bil»: a fuel invoice to the municipality is for its own car (code 51),
+    # and the reason says so and names code 0 for other vehicles – no #VERDI!.
+    blank = expected_vat_code("11700", "254", 25)
+    assert blank.code == 51
+    assert "forutsatt at kjøretøyet er kommunens eget" in blank.reason and "koden 0" in blank.reason
+    assert expected_vat_code("11701", "254", 15).code == 52
 
 
 def test_vehicle_leasing_only_var() -> None:

@@ -18,8 +18,10 @@ Through period 2, method «periodisert» (prognosis = accounts to date + budget 
   deviation prognosis 3 400; earmarked: accounts 300, budget to date 600, budget 600, deviation 300,
   prognosis 300 + 600 − 600 = 300, deviation prognosis 600 − 300 = 300.
 
-Year end (period 13, accounts through period 3): unit 10 net 14 400 − 3 200 = 11 200 → 85 % = 9 520 to
-its fund, 15 % = 1 680 to the general fund; unit 20 net 30 000 − 1 500 = 28 500 → 24 225 and 4 275.
+Year end (period 13, accounts through period 3): unit 10 net 14 400 − 3 200 = 11 200, unit 20 net
+30 000 − 1 500 = 28 500. In an Oslo district the sum 39 700 is carried forward; with Kristiansand's
+rules chosen, unit 10 gets 85 % = 9 520 to its fund and 15 % = 1 680 to the general fund, unit 20
+24 225 and 4 275.
 """
 
 from __future__ import annotations
@@ -123,22 +125,61 @@ def test_status_report_sorts_by_area_function_and_unit(generated: dict[str, Path
     assert totals["Kontroll: sum per funksjon minus sum per område (skal være 0)"][4] == 0
 
 
-def test_year_end_template_distributes_85_15(generated: dict[str, Path]) -> None:
+def _choose_year_end_rules(path: Path, out: Path, ruleset: str, shown: str) -> Path:
+    """Type a rule set for units' results on «Oppsett», as a controller would, and recalculate."""
+    from kostra_functions.cli import main
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Oppsett"]
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == "Regelsett for årsresultat":
+                ws.cell(cell.row, cell.column + 1).value = ruleset
+            if cell.value == "Reglene (vises på arket)":
+                ws.cell(cell.row, cell.column + 1).value = shown
+    typed = out.with_name("typed_" + out.name)
+    wb.save(typed)
+    assert main(["beregn", str(typed), "-o", str(out)]) == 0
+    return out
+
+
+def test_year_end_in_an_oslo_district_carries_the_result_forward(generated: dict[str, Path]) -> None:
+    # An Oslo district (rule set oslo_bydel) has no 85/15 split: the rule in words, each unit's net
+    # result, and the district's sum carried forward (11 200 + 28 500 = 39 700).
     path = generated["aarsavslutning"]
     assert path.name == "aarsavslutning_2023-13.xlsx"
     wb = openpyxl.load_workbook(path, data_only=True)
-    rows = _rows(wb["Resultatdisponering"], 1)
+    ws = wb["Resultatdisponering"]
+    assert ws["A3"].value.startswith("I Oslo føres bydelens samlede mer- eller mindreforbruk videre")
+    rows = _rows(ws, 1)
+    assert rows["10"][2:13] == [14400, 3200, 11200] + [None] * 8
+    labels = _rows(ws, 2)
+    assert labels["Fremføres til neste år (bydelens sum)"][4] == 39700
+    assert "Kristiansand" not in " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
+
+
+def test_year_end_template_distributes_85_15_when_kristiansands_rules_are_chosen(
+    generated: dict[str, Path], tmp_path: Path
+) -> None:
+    path = _choose_year_end_rules(generated["aarsavslutning"], tmp_path / "ks.xlsx", "kristiansand_resultat",
+                                  "Kristiansands regler for årsavslutning")
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb["Resultatdisponering"]
+    assert ws["A3"].value == ("Disponering etter Kristiansands regler for årsavslutning "
+                              "(kristiansand_resultat).")
+    rows = _rows(ws, 1)
     # C..M: budget, accounts, net, fund before, special, to unit fund, to general fund, cut, use of
     # fund, uncovered deficit, fund after
     assert rows["10"][2:13] == [14400, 3200, 11200, 0, False, 9520, 1680, 0, 0, 0, 9520]
     assert rows["20"][2:13] == [30000, 1500, 28500, 0, False, 24225, 4275, 0, 0, 0, 24225]
     detail = wb["Detaljer"]
-    spilled = [(detail.cell(r, 2).value, detail.cell(r, 3).value) for r in range(5, 11)]
+    spilled = [(detail.cell(r, 2).value, detail.cell(r, 3).value) for r in range(5, 14)]
     assert spilled[:2] == [("Avsetning til enhetens disposisjonsfond", 9520),
                            ("Avsetning til det generelle disposisjonsfondet", 1680)]
+    assert len([s for s in spilled if s[0]]) == 9  # KOSTRA_DISPONERING's fixed shape
     # the table is stored as Excel stores a dynamic array
     text = Package.read(path).data["xl/worksheets/sheet2.xml"].decode()
-    assert re.search(r'<c r="B5"[^>]*cm="1"[^>]*><f t="array" ref="B5:C10">', text)
+    assert re.search(r'<c r="B5"[^>]*cm="1"[^>]*><f t="array" ref="B5:C13">', text)
 
 
 def test_template_without_its_data_is_skipped_with_a_reason(generated: dict[str, Path]) -> None:

@@ -301,9 +301,27 @@ def test_the_municipality_may_swap_steps_1_and_2_but_not_move_step_3(tmp_path: P
         operating_cuts(1, 1, 1, 1, ruleset=str(wrong))
 
 
+def test_a_surplus_is_not_cut() -> None:
+    # Revenues are negative (as KOSTRA_AVVIK): a surplus typed −1 cuts nothing. §5.4.2 regulates only
+    # the operating deficit, so the last row just says nothing is cut.
+    c = operating_cuts(-1, 10, 10, 10)
+    assert [s.cut for s in c.steps] == [D("0.00")] * 3
+    assert c.remainder == D("-1.00")
+    assert c.remainder_label == "Regnskapsmessig mindreforbruk: ingenting strykes"
+
+
+def test_investment_net_surplus_is_taken_to_income() -> None:
+    # §5.4.2: «En netto merinntekt skal føres opp til inntekt på investeringsbudsjettet i det året
+    # regnskapet legges fram». −250 000 (a revenue) → nothing cut, −250 000 to income.
+    c = investment_cuts(-250_000, 40_000, 60_000)
+    assert [(s.budgeted, s.cut) for s in c.steps] == [(D("40000.00"), D("0.00")), (D("60000.00"), D("0.00"))]
+    assert c.remainder == D("-250000.00")
+    assert c.remainder_label.startswith("Netto merinntekt føres opp til inntekt på investeringsbudsjettet")
+    # a net overspend is still cut in order (trigger vs. non-trigger of the surplus rule)
+    assert investment_cuts(70_000, 40_000, 60_000).remainder == D("0.00")
+
+
 def test_cuts_bad_input() -> None:
-    with pytest.raises(InvalidArgumentError, match="mindreforbruk"):
-        operating_cuts(-1, 0, 0, 0)
     with pytest.raises(InvalidArgumentError, match="positivt"):
         investment_cuts(1, -5, 0)
     assert operating_cuts(0, 10, 10, 10).remainder == D("0.00")

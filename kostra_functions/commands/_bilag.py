@@ -87,13 +87,27 @@ def _voucher_heading(number: str, lines: list[VoucherLine], register: AuthorityR
     return " – ".join(parts)
 
 
+def _ruleset_label(name: str) -> str:
+    """The rule set as users know it, with the name to type: «Økonomireglementet (okonomireglement)»."""
+    from kostra_functions.rulesets import load_ruleset
+
+    shown = str(load_ruleset(name).get("regelsett.visningsnavn", "") or "")
+    return f"{shown} ({name})" if shown and shown != name else name
+
+
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """«1 linje», «2 linjer»: the count with the right form of the word."""
+    return f"{count} {singular if count == 1 else plural_form}"
+
+
 def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def _finding(v: Violation, register: AuthorityRegister) -> list[str]:
+def _finding(v: Violation, register: AuthorityRegister, prefix: str = "") -> list[str]:
+    mark = "ADVARSEL " if v.is_warning else ""
     return [
-        _wrap(f"{v.rule} ({v.paragraph}): {v.title}", "  "),
+        _wrap(f"{prefix}{mark}{v.rule} ({v.paragraph}): {v.title}", "  "),
         _wrap(v.message, "      "),
         _wrap(
             f"Personer: {_people(v, register)}"
@@ -107,19 +121,25 @@ def format_report(
     report: AttestationReport, vouchers: VoucherList, register: AuthorityRegister, ruleset_name: str
 ) -> str:
     """The text report, grouped by voucher, for the controller and the auditor."""
+    errors = [v for v in report.voucher_violations if not v.is_warning]
+    warnings = [v for v in report.voucher_violations if v.is_warning]
     lines = [
         "KONTROLL AV ATTESTASJON, ANVISNING OG UTBETALING (økonomireglementet §4)",
-        f"Bilagsliste:       {vouchers.source} ({report.line_count} linjer, {report.voucher_count} bilag)",
-        f"Fullmaktsregister: {register.source} ({report.people_count} personer)",
-        f"Regelsett:         {ruleset_name}",
+        f"Bilagsliste:       {vouchers.source} ({plural(report.line_count, 'linje', 'linjer')}, "
+        f"{report.voucher_count} bilag)",
+        f"Fullmaktsregister: {register.source} ({plural(report.people_count, 'person', 'personer')})",
+        f"Regelsett:         {_ruleset_label(ruleset_name)}",
         f"Kjørt:             {datetime.now():%d.%m.%Y %H:%M}",
     ]
     groups = report.by_voucher()
     if report.violations:
-        lines.append(
-            f"Resultat:          {len(report.violations)} brudd – {len(report.register_violations)} i "
-            f"fullmaktsregisteret og {len(report.voucher_violations)} i {len(groups)} bilag"
-        )
+        in_vouchers = len({v.voucher for v in errors})
+        text = (f"Resultat:          {len(report.register_violations) + len(errors)} brudd – "
+                f"{len(report.register_violations)} i fullmaktsregisteret og {len(errors)} i "
+                f"{in_vouchers} bilag")
+        if warnings:
+            text += f"; {plural(len(warnings), 'advarsel', 'advarsler')} om mulig dobbel betaling"
+        lines.append(text)
     else:
         lines.append("Resultat:          Ingen brudd funnet.")
     if report.register_violations:
@@ -127,10 +147,13 @@ def format_report(
         for v in report.register_violations:
             lines += _finding(v, register)
     by_number = _voucher_lines(vouchers)
-    for number, found in groups.items():
+    numbers = [n for n in by_number if n in groups or n in report.register_at_voucher]
+    for number in numbers:
         lines += ["", _wrap(_voucher_heading(number, by_number.get(number, []), register), "")]
-        for v in found:
+        for v in groups.get(number, []):
             lines += _finding(v, register)
+        for v in report.register_at_voucher.get(number, ()):
+            lines += _finding(v, register, prefix="(fra registeret) ")
     if report.not_checked:
         lines += ["", "IKKE KONTROLLERT"]
         lines += [_wrap(f"- {text}", "  ") for text in report.not_checked]
@@ -186,7 +209,9 @@ def write_report_xlsx(
                 "; ".join(v.locations),
             ]
         )
-    for number, found in report.by_voucher().items():
+    groups = report.by_voucher()
+    for number in [n for n in by_number if n in groups or n in report.register_at_voucher]:
+        found = [*groups.get(number, []), *report.register_at_voucher.get(number, ())]
         lines = by_number.get(number, [])
         total = sum(line.amount for line in lines)
         resp = ", ".join(dict.fromkeys(line.responsibility for line in lines))
@@ -195,7 +220,9 @@ def write_report_xlsx(
             ws.append(
                 [
                     number,
-                    v.rule,
+                    ("ADVARSEL " if v.is_warning else "")
+                    + v.rule
+                    + (" (fra registeret)" if v.voucher is None else ""),
                     v.paragraph,
                     v.title,
                     v.message,
@@ -229,7 +256,8 @@ def write_report_xlsx(
         ["Bilag", report.voucher_count],
         ["Personer i registeret", report.people_count],
         ["Brudd i registeret", len(report.register_violations)],
-        ["Brudd i bilag", len(report.voucher_violations)],
+        ["Brudd i bilag", sum(1 for v in report.voucher_violations if not v.is_warning)],
+        ["Advarsler (mulig dobbel betaling)", sum(1 for v in report.voucher_violations if v.is_warning)],
         [],
         ["Ikke kontrollert"],
         *[["", text] for text in report.not_checked],

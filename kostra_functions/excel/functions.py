@@ -661,7 +661,7 @@ _METHOD_CHOICE: tuple[ExcelFunction, ...] = (
 # Thin wrappers: kostra_functions.authority, .attestation, .yearend, .investment and .vat decide.
 
 _AUTH_RULESET_HELP = ("Navnet på regelsettet eller stien til en egen TOML-fil. Tom = okonomireglement "
-                      "(økonomireglementet, seed 001).")
+                      "(økonomireglementet).")
 
 
 def _answer(value: str | None, allowed: tuple[str, ...], arg: str = "svar") -> str:
@@ -684,6 +684,10 @@ def kostra_fullmakt(action: str, amount: float, frame_area: str, when: Any, budg
                          revenue_kind=revenue_kind, actual_revenue=actual_revenue,
                          increases_frame=bool(increases_frame), outside_premises=bool(outside_premises),
                          ruleset=ruleset)
+    return _authority_answer(d, key)
+
+
+def _authority_answer(d: Any, key: str) -> Any:
     if key == "tillatt":
         return d.allowed
     if key == "begrunnelse":
@@ -691,6 +695,23 @@ def kostra_fullmakt(action: str, amount: float, frame_area: str, when: Any, budg
     if key == "paragraf":
         return d.paragraph
     return d.body if d.allowed else "Ikke tillatt"
+
+
+def kostra_fullmakt_flytting(amount: float, from_area: str, to_area: str, when: Any,
+                             budget_year: int | None, answer: str | None, ruleset: str | None) -> Any:
+    from kostra_functions.authority import BETWEEN_FRAME_AREAS, budget_authority, same_frame_area
+
+    key = _answer(answer, ("organ", "tillatt", "begrunnelse", "paragraf"))
+    year = when.year if budget_year is None and hasattr(when, "year") else budget_year
+    # the same area typed twice («2» and «02») is a move between responsibilities inside it
+    action = "mellom_ansvar" if same_frame_area(from_area, to_area, ruleset) else BETWEEN_FRAME_AREAS
+    d = budget_authority(action, amount, from_area, when, year, other_frame_area=to_area, ruleset=ruleset)
+    return _authority_answer(d, key)
+
+
+def _bank_columns(**given: Any) -> frozenset[str]:
+    """The optional voucher columns a single-voucher call has: only those the caller filled in."""
+    return frozenset(name for name, value in given.items() if value not in (None, ""))
 
 
 def kostra_attestasjon(register: list[list[Any]], amount: float, responsibility: str, payee: str,
@@ -706,10 +727,37 @@ def kostra_attestasjon(register: list[list[Any]], amount: float, responsibility:
         approved_by=approved_by, entered_by=entered_by, bank_approved_by=bank_approved_by,
         remitted_by=remitted_by, available=available,
     )
-    found = attestation.check_voucher([line], reg, ruleset)
+    # A blank bank argument means «not checked» (as the help says), so only filled ones are columns:
+    # «registrert_av» alone is not a one-person payment, it is a payment whose approver is unknown.
+    columns = _bank_columns(registrert_av=entered_by, godkjent_av=bank_approved_by, remittert_av=remitted_by)
+    found = attestation.check_voucher([line], reg, ruleset, columns=columns)
     if not found:
         return "OK"
     return " | ".join(f"{v.rule} ({v.paragraph}): {v.message}" for v in found)
+
+
+def kostra_fullmaktsregister(register: list[list[Any]], ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions import attestation
+
+    header, rows, source = attestation.rows_from_range(register, "register")
+    reg = attestation.register_from_rows(header, rows, source, ruleset)
+    found = attestation.check_register(reg, ruleset)
+    if not found:
+        return [["OK", "", "", "Ingen brudd i fullmaktsregisteret."]]
+    return [[v.rule, v.paragraph, ", ".join(v.people), v.message] for v in found]
+
+
+def kostra_duplikater(vouchers: list[list[Any]], ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions import attestation
+
+    header, rows, source = attestation.rows_from_range(vouchers, "bilagsliste")
+    data = attestation.vouchers_from_rows(header, rows, source, ruleset)
+    found = attestation.check_duplicates(data.lines, ruleset)
+    by_line: dict[str, list[str]] = {}
+    for v in found:  # reported at the later line (the last location)
+        mark = "ADVARSEL " if v.is_warning else ""
+        by_line.setdefault(v.locations[-1], []).append(f"{mark}{v.rule} ({v.paragraph}): {v.message}")
+    return [[line.voucher, " | ".join(by_line.get(line.location, [])) or "OK"] for line in data.lines]
 
 
 def kostra_disponering(net_result: float, fund_before: float | None, special_project: bool,
@@ -727,6 +775,80 @@ def kostra_disponering(net_result: float, fund_before: float | None, special_pro
     return d.rows()
 
 
+def kostra_arsavslutning(units: list[list[Any]], general_fund_before: float, municipal_deficit: float | None,
+                         accounting_year: int | None, ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions import attestation
+    from kostra_functions.excel import convert as cv
+    from kostra_functions.yearend import UnitResult, close_year, pooled_allocations
+
+    header, rows, _ = attestation.rows_from_range(units, "enheter")
+    missing = [c for c in ("enhet", "nettoresultat") if c not in header]
+    if missing:
+        raise InvalidArgumentError(
+            f"Området «enheter» mangler kolonnene {', '.join(missing)} (overskriftsrad: enhet, "
+            "nettoresultat, "
+            "fond_før, spesielt_prosjekt, fond)."
+        )
+    parsed: list[UnitResult] = []
+    fund_of: dict[str, str] = {}
+    for row in rows:
+        c = row.cells
+        unit = "" if cv.is_blank(c.get("enhet")) else str(c.get("enhet")).strip()
+        if unit.endswith(".0") and unit[:-2].isdigit():
+            unit = unit[:-2]
+        if not unit:
+            raise InvalidArgumentError(f"{row.where}: enheten mangler.")
+        net = cv.to_number(c.get("nettoresultat"), f"nettoresultat ({row.where})")
+        before = (0.0 if cv.is_blank(c.get("fond_for"))
+                  else cv.to_number(c.get("fond_for"), f"fond_før ({row.where})"))
+        special = False if cv.is_blank(c.get("spesielt_prosjekt")) else bool(
+            cv.to_bool(c.get("spesielt_prosjekt"), "spesielt_prosjekt"))
+        parsed.append(UnitResult(unit, net, before, special))
+        fund_of[unit] = "" if cv.is_blank(c.get("fond")) else str(c.get("fond")).strip()
+    result = close_year(parsed, general_fund_before,
+                        municipal_deficit=0 if municipal_deficit is None else municipal_deficit,
+                        accounting_year=accounting_year, ruleset=ruleset)
+    pooled = pooled_allocations(fund_of)
+    out: list[list[Any]] = []
+    for unit, d in result.units.items():
+        out.append([unit, float(d.to_unit_fund), float(d.to_general_fund), float(d.reduction),
+                    float(d.use_of_unit_fund), float(d.fund_after), pooled.get(unit, "OK")])
+    out.append(["Det generelle disposisjonsfondet", None, None, None, None, float(result.general_fund_after),
+                "OK"])
+    below = float(result.below_minimum)
+    out.append(["Sum alle disposisjonsfond", None, None, float(result.memorandum_total), None,
+                float(result.funds_total_after), result.notes[0] if below > 0 else "OK"])
+    return out
+
+
+def kostra_fondsbruk(fund_now: float, use: float, expected_result: float, budget_adjusted: bool,
+                     answer: str | None, ruleset: str | None) -> Any:
+    from kostra_functions.yearend import in_year_fund_use
+
+    key = _answer(answer, ("tillatt", "begrunnelse", "fond"))
+    d = in_year_fund_use(fund_now, use, expected_result, budget_adjusted=bool(budget_adjusted),
+                         ruleset=ruleset)
+    if key == "begrunnelse":
+        return d.reason
+    if key == "fond":
+        return float(d.expected_fund) if d.expected_fund is not None else None
+    return d.allowed
+
+
+def kostra_fondsomfordeling(from_area: str, to_area: str, special_reasons: bool, leaders_involved: bool,
+                            answer: str | None, ruleset: str | None) -> Any:
+    from kostra_functions.yearend import fund_redistribution
+
+    key = _answer(answer, ("organ", "tillatt", "begrunnelse"))
+    d = fund_redistribution(from_area, to_area, special_reasons=bool(special_reasons),
+                            leaders_involved=bool(leaders_involved), ruleset=ruleset)
+    if key == "tillatt":
+        return d.allowed
+    if key == "begrunnelse":
+        return d.reason
+    return d.body if d.allowed else "Ikke tillatt"
+
+
 def kostra_strykning(part: str, deficit: float, amount_1: float, amount_2: float, amount_3: float | None,
                      ruleset: str | None) -> list[list[Any]]:
     from kostra_functions.yearend import investment_cuts, operating_cuts
@@ -739,24 +861,45 @@ def kostra_strykning(part: str, deficit: float, amount_1: float, amount_2: float
         if amount_3 is not None:
             raise InvalidArgumentError(
                 "Argumentet «beløp3» brukes bare for drift; i investering føres resten opp på neste års "
-                "investeringsbudsjett."
+                "investeringsbudsjett. Bruk gjerne KOSTRA_STRYKNING_INVESTERING."
             )
         return investment_cuts(deficit, amount_1, amount_2, ruleset=ruleset).rows()
     raise InvalidArgumentError(f"Argumentet «regnskap» skal være «drift» eller «investering», ikke «{part}».")
 
 
-def kostra_investering(cost: float, life_years: float | None, repair: bool, answer: str | None,
+def kostra_strykning_drift(deficit: float, transfers: float | None, allocations: float | None,
+                           coverage: float | None, ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions.yearend import operating_cuts
+
+    return operating_cuts(deficit, transfers or 0, allocations or 0, coverage or 0, ruleset=ruleset).rows()
+
+
+def kostra_strykning_investering(overspend: float, allocations: float | None, capital_funds: float | None,
+                                 ruleset: str | None) -> list[list[Any]]:
+    from kostra_functions.yearend import investment_cuts
+
+    return investment_cuts(overspend, allocations or 0, capital_funds or 0, ruleset=ruleset).rows()
+
+
+def kostra_investering(cost: float, life_years: float, repair: bool, answer: str | None,
                        ruleset: str | None) -> Any:
     from kostra_functions import investment
 
-    key = _answer(answer, ("klasse", "begrunnelse", "fremdriftsplan"))
-    if key == "fremdriftsplan":
-        return investment.needs_progress_plan(cost, ruleset=ruleset)
-    if life_years is None:
-        raise InvalidArgumentError("Argumentet «levetid» mangler: forventet levetid i år trengs for å "
-                                   "avgjøre om anskaffelsen er en investering.")
+    if (answer or "").strip().lower() == "fremdriftsplan":
+        raise InvalidArgumentError("Om en totalbevilgning krever fremdriftsplan, gir KOSTRA_FREMDRIFTSPLAN"
+                                   "(totalbevilgning).")
+    key = _answer(answer, ("klasse", "begrunnelse"))
     result = investment.classify_acquisition(cost, life_years, repair=bool(repair), ruleset=ruleset)
     return result.reason if key == "begrunnelse" else result.account_class
+
+
+def kostra_fremdriftsplan(total: float, answer: str | None, ruleset: str | None) -> Any:
+    from kostra_functions import investment
+
+    key = _answer(answer, ("kreves", "begrunnelse"))
+    if key == "begrunnelse":
+        return investment.progress_plan_reason(total, ruleset=ruleset)
+    return investment.needs_progress_plan(total, ruleset=ruleset)
 
 
 def kostra_mvakode(account: str, function: str, rate: float, compensated: bool, own_vehicle: bool | None,
@@ -769,35 +912,43 @@ def kostra_mvakode(account: str, function: str, rate: float, compensated: bool, 
     return result.reason if key == "begrunnelse" else result.code
 
 
+#: The sign convention, said the same way in every help text of this section (as KOSTRA_AVVIK).
+SIGN = "Fortegn som KOSTRA_AVVIK: utgift +, inntekt −, avvik/resultat + = mindreforbruk."
+_ANSWER_BODY = "Valgfritt: organ (standard), tillatt (SANN/USANN), begrunnelse eller paragraf."
+_AMOUNT_CHANGE = ("Endringens beløp i kroner, med fortegn som i regnskapet (utgift +, inntekt −). Det er "
+                  "størrelsen som teller: en merinntekt på 250 000 kan skrives 250000 eller -250000.")
+_AREA_FORMS = "Skriv 2, «02» eller «2 Oppvekst og kultur»."
+_RESULT_RULESET = Arg("regelsett", "text", "Navnet på regelsettet eller stien til en egen TOML-fil. Tom = "
+                      "kristiansand_resultat (Kristiansands regler for årsavslutning).", optional=True)
+
 _AUTHORITY: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         name="KOSTRA_FULLMAKT",
         impl=kostra_fullmakt,
-        help="Gir det laveste organet som kan vedta en budsjettendring etter økonomireglementet §3.3 "
-        "(Rådmannen, Hovedutvalget, Formannskapet, Kommunestyret), eller «Ikke tillatt». Med «svar» "
-        "får du begrunnelsen eller paragrafen.",
+        help="Gir det laveste organet som kan vedta en budsjettendring (økonomireglementet §3.3), eller "
+        "«Ikke tillatt». Flytting mellom rammeområder: KOSTRA_FULLMAKT_FLYTTING. " + SIGN,
         details="Gir det laveste organet som kan vedta en budsjettendring etter økonomireglementet §3.3 "
         "(Rådmannen, Hovedutvalget, Formannskapet eller Kommunestyret), eller «Ikke tillatt» når "
-        "endringen er etter 31.12 i budsjettåret. Med «svar» får du begrunnelsen eller paragrafen.",
+        "endringen er etter 31.12 i budsjettåret. Endringer bare kommunestyret kan gjøre (§3.3.1: sum "
+        "frie disponible inntekter, finansutgifter netto, avsetninger netto, finansiering av "
+        "investeringsbudsjettet) er egne handlinger. Et vedtak datert før budsjettåret får en merknad i "
+        "begrunnelsen. Med «svar» får du begrunnelsen eller paragrafen. " + SIGN,
         args=(
             Arg("handling", "text",
-                "Hva som vedtas: merinntekt, mellom_ansvar, mellom_poster, mellom_rammeomrader, "
-                "omprioritering, flytting_mellom_ar, avsetning_disposisjonsfond, bruk_disposisjonsfond, "
-                "bruk_bundet_driftsfond, tilleggsbevilgning, fordeling eller fordeling_poster."),
-            Arg("beløp", "number",
-                "Endringens størrelse i kroner, positivt tall. For merinntekt: summen av merinntektene i "
-                "sektoren. Grensen «inntil 200 000» betyr at nøyaktig 200 000 er innenfor."),
+                "Hva som vedtas, f.eks. merinntekt, mellom_ansvar, mellom_poster, omprioritering, "
+                "bruk_disposisjonsfond, tilleggsbevilgning, endre_frie_inntekter, endre_finansutgifter, "
+                "endre_avsetninger_netto (alle: se veiledningen)."),
+            Arg("beløp", "number", _AMOUNT_CHANGE),
             Arg("rammeområde", "text",
-                "Rammeområdet saken gjelder (1–9, f.eks. 2 Oppvekst og kultur); ved flytting: området "
-                "midlene tas fra. 1, 7 og 8 er formannskapets områder, 9 er investering."),
+                "Rammeområdet saken gjelder (1–9); ved flytting: området midlene tas fra. " + _AREA_FORMS
+                + " 1, 7 og 8 er formannskapets områder, 9 er investering."),
             Arg("dato", "date", "Vedtaksdatoen, f.eks. 15.06.2023."),
             Arg("budsjettår", "int",
                 "Året for årsbudsjettet som endres, f.eks. 2023. Vedtak etter 31.12 dette året er ikke "
-                "tillatt (§3.3.6)."),
+                "tillatt (§3.3.6); vedtak før året begynner får en merknad."),
             Arg("annet_rammeområde", "text",
-                "Valgfritt: rammeområdet midlene ender i (påkrevd for mellom_rammeomrader; for "
-                "bruk_disposisjonsfond: området der avsetningen ble gjort). Et annet område enn "
-                "«rammeområde» betyr at bare kommunestyret kan vedta. Tom = samme rammeområde.",
+                "Valgfritt: rammeområdet midlene ender i (for bruk_disposisjonsfond: området der avsetningen "
+                "ble gjort). Et annet område betyr at bare kommunestyret kan vedta. Tom = samme område.",
                 optional=True),
             Arg("inntektstype", "text",
                 "Valgfritt, bare for merinntekt: ordinaer (standard), prosjekt (eksterne "
@@ -816,25 +967,41 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
                 "Valgfritt: SANN hvis tiltaket gir forpliktelser utover økonomiplanens rammer eller strider "
                 "mot kommunestyrets mål og premisser (§3.3.2); da må kommunestyret vedta. Tom = USANN.",
                 optional=True, default=False),
-            Arg("svar", "text",
-                "Valgfritt: organ (standard), tillatt (SANN/USANN), begrunnelse eller paragraf.",
-                optional=True),
+            Arg("svar", "text", _ANSWER_BODY, optional=True),
             Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
         ),
         category="Fullmakter",
         example='=KOSTRA_FULLMAKT("merinntekt"; 200000; 2; "15.06.2023"; 2023) → "Hovedutvalget"',
     ),
     ExcelFunction(
+        name="KOSTRA_FULLMAKT_FLYTTING",
+        impl=kostra_fullmakt_flytting,
+        help="Hvem kan vedta å flytte budsjettmidler fra ett rammeområde til et annet (økonomireglementet "
+        "§3.3.1, §3.3.3 C)? Gir organet eller «Ikke tillatt». " + SIGN,
+        args=(
+            Arg("beløp", "number", _AMOUNT_CHANGE),
+            Arg("fra_område", "text", "Rammeområdet midlene tas fra. " + _AREA_FORMS),
+            Arg("til_område", "text", "Rammeområdet midlene flyttes til. " + _AREA_FORMS),
+            Arg("dato", "date", "Vedtaksdatoen, f.eks. 15.06.2023."),
+            Arg("budsjettår", "int", "Valgfritt: året for årsbudsjettet som endres. Tom = året i «dato».",
+                optional=True),
+            Arg("svar", "text", _ANSWER_BODY, optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Fullmakter",
+        example='=KOSTRA_FULLMAKT_FLYTTING(500000; 2; 3; "15.06.2023") → "Kommunestyret"',
+    ),
+    ExcelFunction(
         name="KOSTRA_ATTESTASJON",
         impl=kostra_attestasjon,
-        help="Kontrollerer ett bilag mot fullmaktsregisteret etter økonomireglementet §4 (attestasjon, "
-        "anvisning og utbetaling). Gir «OK», eller hvert brudd som «REGEL (§): forklaring», skilt med |.",
+        help="Kontrollerer ett bilag mot fullmaktsregisteret (økonomireglementet §4). Gir «OK», eller hvert "
+        "brudd som «REGEL (§): forklaring», skilt med |. " + SIGN,
         args=(
             Arg("register", "table",
                 "Fullmaktsregisteret som område med overskriftsrad: person, navn, stilling, roller "
-                "(attestasjon, anvisning, utbetaling), ansvar (330, 300-399 eller *), beløpsgrense, "
-                "leder, nærstående."),
-            Arg("beløp", "number", "Bilagets beløp i kroner (utgift positiv)."),
+                "(attestasjon, anvisning, utbetaling, bankavstemming), ansvar (330, 300-399 eller *), "
+                "beløpsgrense, leder, nærstående, delegert_av."),
+            Arg("beløp", "number", "Bilagets beløp i kroner: utgift positiv, kreditnota negativ."),
             Arg("ansvar", "text", "Ansvaret bilaget belastes, f.eks. 330."),
             Arg("mottaker", "text",
                 "Hvem regningen er til: personens id i registeret (f.eks. reiseregning) eller "
@@ -846,8 +1013,8 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
                 "Valgfritt: personen som anviste. Tom = ikke anvist (rapporteres som brudd).",
                 optional=True),
             Arg("registrert_av", "text",
-                "Valgfritt: hvem som la inn utbetalingen i nettbanken. Tom = ikke kontrollert.",
-                optional=True),
+                "Valgfritt: hvem som la inn utbetalingen i nettbanken. Tom = ikke kontrollert. To personer "
+                "kontrolleres bare når både registrert_av og godkjent_av er fylt ut.", optional=True),
             Arg("godkjent_av", "text",
                 "Valgfritt: hvem som godkjente utbetalingen i nettbanken. Tom = ikke kontrollert.",
                 optional=True),
@@ -863,19 +1030,50 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         '"ATT-ANV-SAMME (§4.1): …"',
     ),
     ExcelFunction(
+        name="KOSTRA_FULLMAKTSREGISTER",
+        impl=kostra_fullmaktsregister,
+        help="Kontrollerer hele fullmaktsregisteret (økonomireglementet §4): utbetaling og "
+        "bankavstemming (§4.3), økonomisjef og delegering (§4.1, §4.2). Én rad per brudd, eller "
+        "«OK». " + SIGN,
+        args=(
+            Arg("register", "table",
+                "Fullmaktsregisteret med overskriftsrad: person, navn, stilling, roller, ansvar, "
+                "beløpsgrense, leder, nærstående og delegert_av (hvem som ga personen myndigheten)."),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Fullmakter",
+        returns="array",
+        example='=KOSTRA_FULLMAKTSREGISTER(Register!A1:I20) → regel, paragraf, personer, forklaring',
+    ),
+    ExcelFunction(
+        name="KOSTRA_DUPLIKATER",
+        impl=kostra_duplikater,
+        help="Finner fakturaer behandlet før (økonomireglementet §4.1): samme mottaker, beløp og "
+        "fakturanummer eller KID. Nesten like gir ADVARSEL. Én rad per linje: bilag og funn. " + SIGN,
+        args=(
+            Arg("bilagsliste", "table",
+                "Bilagslisten med overskriftsrad: bilag, beløp, ansvar, mottaker, attestert_av, anvist_av, "
+                "og gjerne fakturanr, kid og dato."),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Fullmakter",
+        returns="array",
+        example='=KOSTRA_DUPLIKATER(Bilag!A1:N30) → bilag og «OK» eller «BILAG-DUPLIKAT (§4.1): …» per linje',
+    ),
+    ExcelFunction(
         name="KOSTRA_DISPONERING",
         impl=kostra_disponering,
-        help="Fordeler en resultatenhets nettoresultat ved årsavslutning: overskudd 85 % til enhetens "
-        "og 15 % til det generelle disposisjonsfondet; merforbruk dekkes av enhetens fond. Gir en "
-        "tabell: tekst og beløp.",
-        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
-        "004): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
-        "prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond tilbakeføres innen "
-        "2 år. Gir en tabell med to kolonner: tekst og beløp.",
+        help="Fordeler en enhets nettoresultat etter Kristiansands regler for årsavslutning (85 % til "
+        "enhetens fond, 15 % til det generelle). Gir alltid 9 rader: tekst og beløp. " + SIGN,
+        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands regler for "
+        "årsavslutning): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet "
+        "(spesielle prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond "
+        "tilbakeføres innen 2 år. Gir alltid 9 rader med tekst og beløp; nedbetalingen står som antall "
+        "år, beløp per år og siste års beløp. " + SIGN,
         args=(
             Arg("nettoresultat", "number",
                 "Enhetens nettoresultat i kroner: positivt = overskudd (mindreforbruk), negativt = "
-                "merforbruk."),
+                "merforbruk, som avviket i KOSTRA_AVVIK."),
             Arg("fond_før", "number",
                 "Valgfritt: enhetens disposisjonsfond før årsavslutningen (negativt hvis fondet alt viser "
                 "underskudd). Tom = 0.", optional=True),
@@ -898,23 +1096,86 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
             Arg("regnskapsår", "int",
                 "Valgfritt: året resultatet gjelder; da merkes avdragene med årstall (regnskapsår + 1, "
                 "+ 2 …).", optional=True),
-            Arg("regelsett", "text", "Navnet på regelsettet eller stien til en egen TOML-fil. Tom = "
-                "kristiansand_resultat.", optional=True),
+            _RESULT_RULESET,
         ),
         category="Årsavslutning",
         returns="array",
         example="=KOSTRA_DISPONERING(100000; 20000) → 85 000 til enhetens fond, 15 000 til det generelle",
     ),
     ExcelFunction(
+        name="KOSTRA_ARSAVSLUTNING",
+        impl=kostra_arsavslutning,
+        help="Årsavslutning for alle enheter (Kristiansands regler for årsavslutning): fordelingen per "
+        "enhet, det generelle fondet og summen av alle fond (ikke under null). " + SIGN,
+        details="Årsavslutning for alle enheter samtidig (Kristiansands regler for årsavslutning). Én rad "
+        "per enhet: enhet, til enhetens fond, til generelt fond, avkortet, bruk av fond, fond etter og "
+        "merknad (avsetning til et felles fond på høyere nivå er ikke tillatt). Så det generelle fondet "
+        "og summen av alle disposisjonsfond, som ses under ett og ikke kan bli under null. " + SIGN,
+        args=(
+            Arg("enheter", "table",
+                "Område med overskriftsrad: enhet, nettoresultat (+ overskudd, − merforbruk), fond_før, og "
+                "gjerne spesielt_prosjekt (SANN/USANN) og fond (fondet avsetningen går til; tom = eget)."),
+            Arg("generelt_fond_før", "number",
+                "Det generelle disposisjonsfondet før årsavslutningen, i kroner."),
+            Arg("kommunens_merforbruk", "number",
+                "Valgfritt: kommunens gjenstående merforbruk etter at det generelle fondet er brukt opp, "
+                "som positivt beløp; avsetningene avkortes forholdsmessig. Tom = 0.", optional=True),
+            Arg("regnskapsår", "int", "Valgfritt: året resultatet gjelder. Tom = uten årstall.",
+                optional=True),
+            _RESULT_RULESET,
+        ),
+        category="Årsavslutning",
+        returns="array",
+        example="=KOSTRA_ARSAVSLUTNING(Enheter!A1:E4; 500000) → én rad per enhet, generelt fond og sum",
+    ),
+    ExcelFunction(
+        name="KOSTRA_FONDSBRUK",
+        impl=kostra_fondsbruk,
+        help="Kan enheten bruke fondet i løpet av året? Bare når fondet ventes positivt eller i balanse "
+        "ved årets slutt, og med budsjettjustering (Kristiansands regler for årsavslutning). " + SIGN,
+        args=(
+            Arg("fond_nå", "number",
+                "Enhetens disposisjonsfond nå, i kroner (negativt hvis fondet viser underskudd)."),
+            Arg("bruk", "number", "Beløpet enheten vil bruke av fondet, i kroner (større enn 0)."),
+            Arg("forventet_resultat", "number",
+                "Enhetens forventede resultat for året med bruken budsjettert: + mindreforbruk, − merforbruk "
+                "(avviket fra KOSTRA_AVVIK). Et forventet overskudd regnes ikke med."),
+            Arg("budsjettjustert", "bool", "SANN når bruken er lagt inn som budsjettjustering."),
+            Arg("svar", "text",
+                "Valgfritt: tillatt (standard, SANN/USANN), begrunnelse eller fond (forventet fond ved "
+                "årets slutt).", optional=True),
+            _RESULT_RULESET,
+        ),
+        category="Årsavslutning",
+        example="=KOSTRA_FONDSBRUK(100000; 60000; -30000; SANN) → SANN",
+    ),
+    ExcelFunction(
+        name="KOSTRA_FONDSOMFORDELING",
+        impl=kostra_fondsomfordeling,
+        help="Kan direktøren flytte midler mellom to enheters fond? Bare mellom egne enheter, av helt "
+        "spesielle grunner, med enhetslederne med (Kristiansands regler for årsavslutning). " + SIGN,
+        args=(
+            Arg("fra_område", "text", "Området (direktørens) enheten midlene tas fra hører til."),
+            Arg("til_område", "text", "Området enheten midlene flyttes til hører til."),
+            Arg("spesielle_grunner", "bool", "SANN når helt spesielle grunner tilsier omfordelingen."),
+            Arg("enhetsledere_involvert", "bool", "SANN når berørte enhetsledere er involvert."),
+            Arg("svar", "text", "Valgfritt: organ (standard), tillatt (SANN/USANN) eller begrunnelse.",
+                optional=True),
+            _RESULT_RULESET,
+        ),
+        category="Årsavslutning",
+        example='=KOSTRA_FONDSOMFORDELING("Helse"; "Helse"; SANN; SANN) → "Direktøren"',
+    ),
+    ExcelFunction(
         name="KOSTRA_STRYKNING",
         impl=kostra_strykning,
-        help="Strykninger ved regnskapsmessig underskudd (økonomireglementet §5.4.2) i fastsatt rekkefølge. "
-        "Gir én rad per steg (tekst, budsjettert, strøket) og en siste rad med det som er igjen.",
+        help="Strykninger ved underskudd (økonomireglementet §5.4.2) i fastsatt rekkefølge, én rad per "
+        "steg og en siste rad. Enklere: KOSTRA_STRYKNING_DRIFT og _INVESTERING. " + SIGN,
         args=(
             Arg("regnskap", "text", "«drift» eller «investering»."),
             Arg("merforbruk", "number",
-                "Drift: det regnskapsmessige underskuddet; investering: netto merutgift. Positivt beløp "
-                "i kroner."),
+                "Drift: det regnskapsmessige underskuddet; investering: netto merutgift (positivt). En "
+                "netto merinntekt skrives negativt og føres til inntekt neste år."),
             Arg("beløp1", "number",
                 "Drift: budsjetterte overføringer fra drift til årets investeringer. Investering: "
                 "budsjetterte avsetninger finansiert av inntekter i investeringsregnskapet."),
@@ -931,34 +1192,84 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         example='=KOSTRA_STRYKNING("drift"; 500000; 300000; 100000; 400000)',
     ),
     ExcelFunction(
+        name="KOSTRA_STRYKNING_DRIFT",
+        impl=kostra_strykning_drift,
+        help="Strykninger ved underskudd i driften (økonomireglementet §5.4.2): overføring til "
+        "investering, så avsetninger til fond, så inndekning av tidligere underskudd. " + SIGN,
+        args=(
+            Arg("underskudd", "number",
+                "Det regnskapsmessige underskuddet i kroner (positivt). Negativt = mindreforbruk: ingenting "
+                "strykes."),
+            Arg("overføring_investering", "number",
+                "Budsjetterte overføringer fra drift til finansiering av årets investeringer, i kroner."),
+            Arg("avsetning_fond", "number",
+                "Budsjetterte avsetninger til fond finansiert av løpende inntekter, i kroner."),
+            Arg("inndekning_underskudd", "number",
+                "Valgfritt: budsjettert inndekning av tidligere års regnskapsmessige underskudd. Tom = 0.",
+                optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Årsavslutning",
+        returns="array",
+        example="=KOSTRA_STRYKNING_DRIFT(500000; 300000; 100000; 400000)",
+    ),
+    ExcelFunction(
+        name="KOSTRA_STRYKNING_INVESTERING",
+        impl=kostra_strykning_investering,
+        help="Investeringsregnskapet (økonomireglementet §5.4.2): netto merutgift stryker avsetninger og "
+        "kapitalfond, resten til neste år; netto merinntekt (negativ) føres til inntekt. " + SIGN,
+        args=(
+            Arg("merutgift", "number",
+                "Netto merutgift i kroner (positiv), eller netto merinntekt som negativt beløp."),
+            Arg("avsetninger", "number",
+                "Budsjetterte avsetninger finansiert av inntekter i investeringsregnskapet, i kroner."),
+            Arg("ubundne_kapitalfond", "number",
+                "Budsjettert, ikke disponert bruk av ubundne kapitalfond, i kroner."),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Årsavslutning",
+        returns="array",
+        example="=KOSTRA_STRYKNING_INVESTERING(-250000; 0; 0)",
+    ),
+    ExcelFunction(
         name="KOSTRA_INVESTERING",
         impl=kostra_investering,
         help="Avgjør om en anskaffelse er investering (kostpris over 100 000 kr og levetid minst 3 år, "
-        "§7.2) eller drift, eller (svar «fremdriftsplan») om en totalbevilgning over 5 mill. kr krever "
-        "fremdriftsplan (§7.6).",
+        "økonomireglementet §7.2) eller drift. Fremdriftsplan: KOSTRA_FREMDRIFTSPLAN. " + SIGN,
         args=(
-            Arg("kostpris", "number",
-                "Anskaffelseskost i kroner. Med svar «fremdriftsplan»: prosjektets totalbevilgning."),
-            Arg("levetid", "number",
-                "Valgfritt bare for svar «fremdriftsplan»: forventet levetid i år.", optional=True),
+            Arg("kostpris", "number", "Anskaffelseskost i kroner (positiv, som en utgift)."),
+            Arg("levetid", "number", "Forventet levetid i år, f.eks. 5."),
             Arg("reparasjon", "bool",
                 "Valgfritt: SANN for reparasjon/erstatning opp til dagens standard etter skade innenfor "
                 "normal levetid (regnes som vedlikehold, drift). Tom = USANN.", optional=True,
                 default=False),
             Arg("svar", "text",
-                "Valgfritt: klasse (standard: «investering» eller «drift»), begrunnelse eller "
-                "fremdriftsplan (SANN/USANN).", optional=True),
+                "Valgfritt: klasse (standard: «investering» eller «drift») eller begrunnelse.",
+                optional=True),
             Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
         ),
         category="Investering og mva",
         example='=KOSTRA_INVESTERING(100000; 5) → "drift"',
     ),
     ExcelFunction(
+        name="KOSTRA_FREMDRIFTSPLAN",
+        impl=kostra_fremdriftsplan,
+        help="SANN når en enkeltinvestering med totalbevilgning over 5 mill. kr skal ha fremdriftsplan "
+        "med periodiserte utbetalinger i bevilgningsvedtaket (økonomireglementet §7.6 nr. 5). " + SIGN,
+        args=(
+            Arg("totalbevilgning", "number",
+                "Prosjektets totale bevilgning i kroner (positiv, som en utgift)."),
+            Arg("svar", "text", "Valgfritt: kreves (standard, SANN/USANN) eller begrunnelse.", optional=True),
+            Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
+        ),
+        category="Investering og mva",
+        example="=KOSTRA_FREMDRIFTSPLAN(6000000) → SANN",
+    ),
+    ExcelFunction(
         name="KOSTRA_MVAKODE",
         impl=kostra_mvakode,
-        help="Gir momskoden en fakturalinje skal ha etter økonomireglementet §2.1.2: 51/52/53 i drift og "
-        "61/62/63 i investering for 25/15/8 %, 0 uten mva, 70 uten kompensasjon, og 0 på kontoene og "
-        "funksjonene som ikke gir kompensasjon.",
+        help="Momskoden en fakturalinje skal ha (økonomireglementet §2.1.2): 51/52/53 i drift og "
+        "61/62/63 i investering for 25/15/8 %, 0 uten mva, 70 uten kompensasjon. " + SIGN,
         args=(
             Arg("konto", "code",
                 "Kontoen (arten) med 5 sifre, f.eks. 11153; første siffer 1 = drift, 0 = investering.",
@@ -969,8 +1280,9 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
                 "Valgfritt: USANN når kommunen ikke får momskompensasjon for kjøpet (gir kode 70). "
                 "Tom = SANN.", optional=True, default=True),
             Arg("egen_bil", "bool",
-                "Valgfritt, for drivstoff (11700) og vedlikehold biler (11701) utenfor VAR: SANN hvis "
-                "kjøretøyet er kommunens eget. Påkrevd for disse kontoene.", optional=True),
+                "Valgfritt, for drivstoff (11700) og vedlikehold biler (11701) utenfor VAR: USANN hvis "
+                "kjøretøyet ikke er kommunens eget (gir kode 0). Tom = SANN (kommunens egen bil).",
+                optional=True),
             Arg("svar", "text", "Valgfritt: kode (standard) eller begrunnelse.", optional=True),
             Arg("regelsett", "text", _AUTH_RULESET_HELP, optional=True),
         ),

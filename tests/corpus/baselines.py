@@ -30,6 +30,18 @@ BASELINES: dict[str, tuple[Any, ...]] = {
         2023,
     ),
     "KOSTRA_ATTESTASJON": (_REGISTER, 12500, "330", "LEV1", "AB", "CD"),
+    "KOSTRA_FULLMAKTSREGISTER": (_REGISTER,),
+    "KOSTRA_DUPLIKATER": (
+        [
+            ["bilag", "dato", "beløp", "ansvar", "mottaker", "attestert_av", "anvist_av", "fakturanr"],
+            ["1", "05.06.2023", 12500, "330", "Meny AS", "AB", "CD", "F1"],
+            ["2", "12.06.2023", 12500, "330", "Meny AS", "AB", "CD", "F1"],
+        ],
+    ),
+    "KOSTRA_ARSAVSLUTNING": (
+        [["enhet", "nettoresultat", "fond_før"], ["A", -300000, 100000], ["B", 100000, 0]],
+        50000,
+    ),
     "KOSTRA_KONTROLL_TABELL": (
         [
             ["kontoklasse", "funksjon", "art", "beløp"],
