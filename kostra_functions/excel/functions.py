@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from kostra_functions import accounts, areas
-from kostra_functions.errors import InvalidArgumentError, InvalidCodeError
-from kostra_functions.excel.spec import Arg, ExcelFunction
+from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, KostraError
+from kostra_functions.excel import convert
+from kostra_functions.excel.spec import FALLBACK, Arg, ExcelFunction
+from kostra_functions.versioning import data_version as _data_version
 
 # ---------------------------------------------------------------------------------------------
 # Shared argument definitions (one help text per concept, so every function says the same thing)
@@ -338,6 +340,97 @@ def kostra_avvik(adjusted_budget: float, actual_ytd: float, period: int, method:
                            carried_forward, allocations, ruleset).deviation
 
 
+#: (raw rule-set cell, data version) → (default method, carried-forward period) for the fast path.
+_FAST_RULES: dict[tuple[Any, str], tuple[str, int]] = {}
+_AMOUNT_LIMIT = convert.MAX_AMOUNT
+#: :mod:`kostra_functions.prognosis`, bound by :func:`_fast_rules` (imported lazily: it loads numpy).
+_PG: Any = None
+
+
+def _fast_rules(raw_ruleset: Any) -> tuple[str, int] | None:
+    """The rule set's default method and carried-forward period, by the raw cell and data version."""
+    global _PG
+    from kostra_functions import prognosis as pg
+
+    _PG = pg
+    key = (raw_ruleset, _data_version())
+    try:
+        return _FAST_RULES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable cell (a range): the full path words the error
+        return None
+    try:
+        ruleset = ARG_RULESET.convert(raw_ruleset)
+        rules = (pg.default_method(ruleset), pg.carried_forward_from(ruleset))
+    except KostraError:
+        return None
+    if len(_FAST_RULES) > 64:
+        _FAST_RULES.clear()
+    _FAST_RULES[key] = rules
+    return rules
+
+
+def _fast_amount(v: Any) -> float | None:
+    """A plain amount cell (float, or int from Office.js) within the limit, else ``None``."""
+    t = type(v)
+    if (t is float or t is int) and -_AMOUNT_LIMIT <= v <= _AMOUNT_LIMIT:
+        return float(v)
+    return None
+
+
+def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None, method: Any = None,
+                      basis: Any = None, measures: Any = None, carried: Any = None, alloc: Any = None,
+                      ruleset: Any = None, *more: Any) -> Any:
+    """``KOSTRA_AVVIK`` for the cells a sheet nearly always has, or :data:`FALLBACK`.
+
+    Numbers (floats, or ints from Office.js), a method as text or blank, the 5th argument a number or
+    blank, a rule-set name or blank: the deviation alone (:func:`prognosis.deviation_only`), without
+    the 15-figure :class:`~kostra_functions.prognosis.Prognosis`, the generic argument conversion or
+    the result cache. Anything else, and every error, goes the full way (same values: property test
+    in ``tests/test_avvik_fast.py``).
+    """
+    if more:
+        return FALLBACK
+    b = _fast_amount(budget)
+    a = _fast_amount(actual)
+    if b is None or a is None:
+        return FALLBACK
+    extra = []
+    for v in (basis, measures, carried, alloc):
+        if v is None:
+            extra.append(None)
+        else:
+            x = _fast_amount(v)
+            if x is None:
+                return FALLBACK
+            extra.append(x)
+    t = type(period)
+    if t is float:
+        if not period.is_integer():
+            return FALLBACK
+        period = int(period)
+    elif t is not int:
+        return FALLBACK
+    if not 0 <= period <= 13:
+        return FALLBACK
+    rules = _fast_rules(ruleset)
+    if rules is None:
+        return FALLBACK
+    if method is None:
+        name = rules[0]
+    elif type(method) is str:
+        key = method.strip().lower()
+        name = _PG._METHOD_ALIASES.get(key) if key else rules[0]
+        if name is None:
+            return FALLBACK
+    else:
+        return FALLBACK
+    basis_, m, c, al = extra
+    value = _PG.deviation_only(name, period, b, a, basis_, m or 0.0, c or 0.0, al or 0.0, rules[1])
+    return FALLBACK if value is None else value
+
+
 def kostra_prognose(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
                     basis: Any, measures: float | None, carried_forward: float | None,
                     allocations: float | None, ruleset: str | None) -> float:
@@ -556,6 +649,7 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
         args=_PROGNOSIS_ARGS,
         category="Avviksprognose",
         example='=KOSTRA_AVVIK(1200000; 650000; 6; "lineær") → -100000',
+        fast=kostra_avvik_fast,
     ),
     ExcelFunction(
         name="KOSTRA_PROGNOSE",
