@@ -720,7 +720,7 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
 # Thin wrappers: kostra_functions.authority, .attestation, .yearend, .investment and .vat decide.
 
 _AUTH_RULESET_HELP = ("Navnet på regelsettet eller stien til en egen TOML-fil. Tom = okonomireglement "
-                      "(økonomireglementet, seed 001).")
+                      "(kommunens økonomireglement).")
 
 
 def _answer(value: str | None, allowed: tuple[str, ...], arg: str = "svar") -> str:
@@ -927,8 +927,8 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         help="Fordeler en resultatenhets nettoresultat ved årsavslutning: overskudd 85 % til enhetens "
         "og 15 % til det generelle disposisjonsfondet; merforbruk dekkes av enhetens fond. Gir en "
         "tabell: tekst og beløp.",
-        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
-        "004): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
+        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands regler for "
+        "årsavslutning): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
         "prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond tilbakeføres innen "
         "2 år. Gir en tabell med to kolonner: tekst og beløp.",
         args=(
