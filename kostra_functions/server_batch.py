@@ -67,6 +67,11 @@ def read_arg(value: Any, two_d: bool = False) -> Any:
     (``two_d``) stays 2-D; otherwise a 1×1 matrix is its cell, a single row or column a list."""
     if value is None:
         return None
+    if len(value) == 1 and len(value[0]) == 1 and not two_d:  # fast path: one plain cell
+        cell = value[0][0]
+        t = type(cell)
+        if t is float or t is int or t is bool:
+            return cell
     rows = [[read_cell(c) for c in row] for row in value]
     if two_d:
         return rows

@@ -83,6 +83,48 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+#: ``kostra server --logg`` levels: Norwegian names (and the English ones) → Python's level names.
+LOG_LEVELS = {"feilsøking": "DEBUG", "feilsoking": "DEBUG", "debug": "DEBUG", "info": "INFO",
+              "advarsel": "WARNING", "warning": "WARNING", "feil": "ERROR", "error": "ERROR"}
+#: Default: quiet (warnings and errors only; no line per request).
+DEFAULT_LOG_LEVEL = "advarsel"
+_LEVEL_WORDS = {"DEBUG": "FEILSØKING", "INFO": "INFO", "WARNING": "ADVARSEL", "ERROR": "FEIL",
+                "CRITICAL": "KRITISK"}
+
+
+class _NorwegianFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.nivaa = _LEVEL_WORDS.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
+def log_level(name: str) -> str:
+    """Python's level name for a ``--logg`` value; :class:`ServerSetupError` for an unknown one."""
+    try:
+        return LOG_LEVELS[name.strip().lower()]
+    except KeyError:
+        raise ServerSetupError(
+            f"Loggnivået «{name}» er ukjent; bruk feilsøking, info, advarsel eller feil."
+        ) from None
+
+
+def configure_logging(level: str = DEFAULT_LOG_LEVEL) -> str:
+    """Set the server's log level (``--logg``): our own lines in Norwegian, xlwings Server's and
+    uvicorn's at the same level (quiet by default). Returns Python's level name."""
+    python_level = log_level(level)
+    os.environ["XLWINGS_LOG_LEVEL"] = python_level  # read by xlwings Server at import
+    os.environ["KOSTRA_SERVER_LOGG"] = level  # for worker processes (app_from_env)
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_NorwegianFormatter("%(asctime)s %(nivaa)s %(message)s", "%d.%m.%Y %H:%M:%S"))
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(python_level)
+    for name in ("xlwings_server", "xlwings"):
+        logging.getLogger(name).setLevel(python_level)
+    return python_level
+
+
 class ServerSetupError(KostraError):
     """The server cannot start (extra not installed, no licence key, bad option); Norwegian text."""
 
@@ -204,6 +246,9 @@ class BadRequest(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+_PLAIN = (str, float, int, bool)
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, bool, int, float))
 
@@ -220,6 +265,10 @@ def _is_cell(value: Any) -> bool:
 
 def _is_matrix(value: Any) -> bool:
     """A non-empty rectangular list of rows of cell values."""
+    if type(value) is list and len(value) == 1:  # fast path: one plain cell, what most arguments are
+        row = value[0]
+        if type(row) is list and len(row) == 1 and (row[0] is None or type(row[0]) in _PLAIN):
+            return True
     return (
         isinstance(value, list) and bool(value)
         and all(isinstance(r, list) and r for r in value)
@@ -472,9 +521,11 @@ def _add_kostra_routes(app: Any) -> None:
         data = json.loads(await request.body())  # validated by Guard
         started = time.perf_counter()
         answer = await asyncio.to_thread(answer_batch, data)
-        log.debug("Beregnet %d celler for %s på %.1f ms.", len(data["calls"]),
-                  _log_safe(getattr(current_user, "name", "") or "anonym"),
-                  (time.perf_counter() - started) * 1000)
+        n = len(data["calls"])
+        user = getattr(current_user, "name", "") or ""
+        log.info("Beregnet %d %s for %s på %.1f ms.", n, "celle" if n == 1 else "celler",
+                 _log_safe(user) if user and user != "Anonymous" else "anonym bruker",
+                 (time.perf_counter() - started) * 1000)
         return JSONResponse(answer)
 
     # xlwings Server's own user dependency (Microsoft Entra ID when configured): a batch is
@@ -586,5 +637,6 @@ def app_from_env() -> ASGIApp:
             f"KOSTRA_SERVER_BODY_TIMEOUT «{raw_timeout}» er ikke et tall (sekunder)."
         ) from None
     project = os.environ.get("KOSTRA_SERVER_PROJECT_DIR", "").strip()
+    configure_logging(os.environ.get("KOSTRA_SERVER_LOGG", "") or DEFAULT_LOG_LEVEL)
     return create_app(max_body_bytes=max_body, project_dir=Path(project) if project else None,
                       body_timeout=timeout)
