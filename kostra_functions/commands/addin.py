@@ -390,9 +390,10 @@ def run(args: argparse.Namespace) -> int:
     for key, value in settings.items():
         print(f'  "{key}","{value}"')
     if args.action in ("installer", "oppdater") and windows:
-        print("Neste steg i Excel: åpne arbeidsboka (lagret som .xlsm), sett referanse til «xlwings» i "
-              "VBA-redigeringen (Verktøy → Referanser) og trykk «Import Functions» i xlwings-fanen. "
-              "Se addin/README.md.")
+        print("For alle arbeidsbøker på én gang: be IT om tillegget KOSTRA.xlam eller Office-tillegget "
+              "«KOSTRA-funksjoner» (addin/README.md). For å prøve i én arbeidsbok: lagre den som .xlsm, "
+              "sett referanse til «xlwings» i VBA-redigeringen (Verktøy → Referanser) og trykk "
+              "«Import Functions» i xlwings-fanen.")
     return 0
 
 
