@@ -798,3 +798,84 @@ def test_too_many_calls_in_one_batch(server: httpx.Client) -> None:
                                            "calls": [one] * (MAX_BATCH + 1)})
     assert r.status_code == 400 and r.json()["error"] == "too_many_calls"
     assert "Del opp" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The add-in's JavaScript itself, run in Node.js against this server (Office.js faked, fetch real)
+
+_NODE_HARNESS = r"""
+const vm = require("vm");
+const fs = require("fs");
+const [base, codeFile] = process.argv.slice(2);
+globalThis.window = { location: { origin: base } };
+const posts = [];
+const realFetch = fetch;
+globalThis.fetch = async (url, opts) => {
+  if (opts && opts.method === "POST") posts.push(JSON.parse(opts.body).calls.length);
+  return realFetch(url, opts);
+};
+class CFError { constructor(code, message) { this.code = code; this.message = message; } }
+const fns = {};
+globalThis.CustomFunctions = {
+  Error: CFError,
+  ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", invalidNumber: "#NUM!",
+               divisionByZero: "#DIV/0!", invalidName: "#NAME?", nullReference: "#NULL!",
+               invalidReference: "#REF!" },
+  associate: (id, f) => { fns[id] = f; },
+};
+globalThis.Office = {
+  onReady: (cb) => { if (cb) cb(); return Promise.resolve(); },
+  context: { requirements: { isSetSupported: () => true } },
+};
+vm.runInThisContext(fs.readFileSync(codeFile, "utf8"));
+const settle = (p) => p.then((v) => ({ value: v }), (e) => ({ error: e.code, message: e.message }));
+const inv = () => ({ address: "Ark1!A1" });
+(async () => {
+  const out = { associated: Object.keys(fns).sort() };
+  // one recalculation: 300 deviation cells and two lookups, in the same tick
+  const cells = [];
+  for (let i = 0; i < 300; i++) {
+    cells.push(fns.KOSTRA_AVVIK([[1200000 + i]], [[650000]], [[6]], [["lineær"]], null, null, null,
+                                null, null, inv()));
+  }
+  cells.push(fns.KOSTRA_NAVN([[202]], [[2023]], inv()));
+  cells.push(fns.KOSTRA_NAVN([[254]], [[2024]], inv()));
+  out.first = await Promise.all(cells.map(settle));
+  out.postsFirst = posts.slice();
+  // the next recalculation asks again: cacheable answers come from the cache, no request
+  out.again = await settle(fns.KOSTRA_NAVN([[202]], [[2023]], inv()));
+  out.postsAgain = posts.slice();
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def test_the_add_in_javascript_batches_caches_and_gives_error_values(server: httpx.Client, tmp_path) -> None:
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: the add-in's JavaScript cannot be run here")
+    code = tmp_path / "custom-functions-code.js"
+    code.write_text(server.get("/xlwings/custom-functions-code.js").text, encoding="utf-8")
+    harness = tmp_path / "harness.js"
+    harness.write_text(_NODE_HARNESS, encoding="utf-8")
+    done = subprocess.run([node, str(harness), str(server.base_url).rstrip("/"), str(code)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["associated"] == sorted(FUNCTIONS)
+    # 302 cells of one recalculation went to the server as ONE request
+    assert out["postsFirst"] == [302]
+    first = out["first"]
+    avvik = FUNCTIONS["KOSTRA_AVVIK"]
+    for i in range(300):
+        assert first[i] == {"value": [[avvik.call(1_200_000 + i, 650_000, 6, "lineær")]]}
+    assert first[0] == {"value": [[-100000]]}  # 1 200 000 − 650 000 × 12 / 6
+    assert first[300] == {"value": [["Grunnskole"]]}
+    # an error is a real error value (#I/T) with the Norwegian reason, not text in the cell
+    assert first[301]["error"] == "#N/A"
+    assert first[301]["message"].startswith("Funksjon 254 er ikke gyldig i 2024")
+    # the same call again: answered from the add-in's cache under the same data version
+    assert out["again"] == {"value": [["Grunnskole"]]}
+    assert out["postsAgain"] == [302]
