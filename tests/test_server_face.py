@@ -674,7 +674,6 @@ def _squash(text: str) -> str:
 def test_task_pane_lists_every_function_with_its_help(server: httpx.Client) -> None:
     from kostra_functions import __version__
     from kostra_functions.codes.catalog import latest_year
-    from kostra_functions.versioning import data_version
 
     r = server.get("/taskpane.html")
     assert r.status_code == 200
@@ -694,7 +693,9 @@ def test_task_pane_lists_every_function_with_its_help(server: httpx.Client) -> N
     assert "oslo_bydel" in visible  # the rule set in use
     assert f"KOSTRA-kodene for {latest_year()}" in visible  # the code-list year in use
     assert f"kostra-functions {__version__}" in visible  # the server version
-    assert data_version() in visible
+    versions = server.get("/kostra/versjon").json()  # the server process's own data version
+    assert versions["data_version"] in visible and versions["server_version"] == __version__
+    assert versions["kodelisteaar"] == latest_year() and versions["regelsett"] == "oslo_bydel"
     guide = [link for link in pane.links if "veiledning" in link]
     assert guide, "no link to the user guide"
     page = server.get(guide[0])
