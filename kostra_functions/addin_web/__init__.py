@@ -122,6 +122,11 @@ class AddinInfo:
             return configured
         return f"{base_url}{GUIDE_PATH}" if GUIDE_FILE.is_file() else ""
 
+    def support_url(self, base_url: str, app_url: str) -> str:
+        """The manifest's support and «learn more» link: the user guide, else the task pane (the
+        manifest needs a URL there; the task pane has the help)."""
+        return self.guide_url(base_url) or f"{app_url}/taskpane.html"
+
     @property
     def groups(self) -> list[dict[str, Any]]:
         """The table's rows by category, in table order, as the task pane lists them."""
