@@ -605,6 +605,13 @@ def test_manifest_is_norwegian_and_ours(server: httpx.Client) -> None:
     actions = [a.get(xsi_type) for a in root.iter(f"{{{ns['v']}}}Action")]
     assert actions == ["ShowTaskpane"]
     strings = {e.get("id"): e.get("DefaultValue") for e in root.iter() if e.tag.endswith("}String")}
+    # Office's limits: DisplayName and short strings 125 characters, Description and long ones 250
+    assert len(root.find("o:DisplayName", ns).get("DefaultValue")) <= 125
+    assert len(root.find("o:Description", ns).get("DefaultValue")) <= 250
+    long_strings = root.find(".//bt:LongStrings", ns)
+    assert all(len(e.get("DefaultValue")) <= 250 for e in long_strings)
+    short_strings = root.find(".//bt:ShortStrings", ns)
+    assert all(len(e.get("DefaultValue")) <= 125 for e in short_strings)
     assert strings["Kostra.Group.Label"] == "KOSTRA"
     assert strings["Kostra.TaskpaneButton.Label"] == "KOSTRA-funksjoner"
     assert "Viser KOSTRA-funksjonene" in strings["Kostra.TaskpaneButton.Tooltip"]
