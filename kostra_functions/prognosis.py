@@ -631,12 +631,15 @@ def deviation_only(method: str, period: int, adjusted_budget: float, actual_ytd:
         value = actual_ytd / basis
         if not abs(value) < MAX_PROJECTION:
             return None
-    measures_ = round_ore(measures)
+    # round_ore(0.0) and round_ore(-0.0) are 0.0: blank measures, carried-forward and allocations
+    # (most cells) skip the rounding.
+    measures_ = round_ore(measures) if measures else 0.0
     if measures_ < 0 or (measures_ and period >= MONTHS):
         return None
-    cf = round_ore(carried_forward) if period >= cf_from else 0.0
+    cf = round_ore(carried_forward) if carried_forward and period >= cf_from else 0.0
+    alloc = round_ore(central_allocations) if central_allocations else 0.0
     expected_accounts = round_ore(round_ore(value) - measures_)
-    expected_budget = round_ore(round_ore(adjusted_budget) + cf + round_ore(central_allocations))
+    expected_budget = round_ore(round_ore(adjusted_budget) + cf + alloc)
     return round_ore(expected_budget - expected_accounts)
 
 

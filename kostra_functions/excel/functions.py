@@ -350,16 +350,16 @@ _PG: Any = None
 def _fast_rules(raw_ruleset: Any) -> tuple[str, int] | None:
     """The rule set's default method and carried-forward period, by the raw cell and data version."""
     global _PG
-    from kostra_functions import prognosis as pg
-
-    _PG = pg
     key = (raw_ruleset, _data_version())
     try:
-        return _FAST_RULES[key]
+        return _FAST_RULES[key]  # filled below, after _PG is bound
     except KeyError:
         pass
     except TypeError:  # an unhashable cell (a range): the full path words the error
         return None
+    from kostra_functions import prognosis as pg
+
+    _PG = pg
     try:
         ruleset = ARG_RULESET.convert(raw_ruleset)
         rules = (pg.default_method(ruleset), pg.carried_forward_from(ruleset))
@@ -392,19 +392,32 @@ def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None
     """
     if more:
         return FALLBACK
-    b = _fast_amount(budget)
-    a = _fast_amount(actual)
-    if b is None or a is None:
-        return FALLBACK
-    extra = []
-    for v in (basis, measures, carried, alloc):
-        if v is None:
-            extra.append(None)
-        else:
-            x = _fast_amount(v)
-            if x is None:
-                return FALLBACK
-            extra.append(x)
+    lim = _AMOUNT_LIMIT
+    # Floats within the limit (what Excel passes) inline; anything else through _fast_amount.
+    if type(budget) is not float or not -lim <= budget <= lim:
+        budget = _fast_amount(budget)
+        if budget is None:
+            return FALLBACK
+    if type(actual) is not float or not -lim <= actual <= lim:
+        actual = _fast_amount(actual)
+        if actual is None:
+            return FALLBACK
+    if basis is not None and (type(basis) is not float or not -lim <= basis <= lim):
+        basis = _fast_amount(basis)
+        if basis is None:
+            return FALLBACK
+    if measures is not None and (type(measures) is not float or not -lim <= measures <= lim):
+        measures = _fast_amount(measures)
+        if measures is None:
+            return FALLBACK
+    if carried is not None and (type(carried) is not float or not -lim <= carried <= lim):
+        carried = _fast_amount(carried)
+        if carried is None:
+            return FALLBACK
+    if alloc is not None and (type(alloc) is not float or not -lim <= alloc <= lim):
+        alloc = _fast_amount(alloc)
+        if alloc is None:
+            return FALLBACK
     t = type(period)
     if t is float:
         if not period.is_integer():
@@ -426,8 +439,8 @@ def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None
             return FALLBACK
     else:
         return FALLBACK
-    basis_, m, c, al = extra
-    value = _PG.deviation_only(name, period, b, a, basis_, m or 0.0, c or 0.0, al or 0.0, rules[1])
+    value = _PG.deviation_only(name, period, budget, actual, basis, measures or 0.0, carried or 0.0,
+                               alloc or 0.0, rules[1])
     return FALLBACK if value is None else value
 
 
