@@ -17,6 +17,11 @@ it serves is a module named ``custom_functions``; this face *generates* that mod
   real Excel error value (``#I/T``, ``#VERDI!``, ``#NUM!``) in the cell, never text, and
   ``KOSTRA.FEIL`` gives the reason.
 
+What a controller sees is ours, not xlwings Server's demo (:mod:`kostra_functions.addin_web`): a
+Norwegian manifest with our icon and one «KOSTRA-funksjoner» button, a task pane listing every
+function with its help, and custom-functions JavaScript that batches the calls of a recalculation
+into one ``POST /kostra/batch`` (:mod:`kostra_functions.server_batch`), answered from the table.
+
 Around xlwings' app this module adds what a municipal server needs: a request body size limit
 (413), a time limit for sending the body (408, against «slowloris» clients), validation of the call
 body before xlwings sees it (cells are scalars, nesting is bounded), and JSON errors in Norwegian
