@@ -26,6 +26,8 @@ from benchmarks.harness import Config, Report, Target, time_loop
 NAME = "scalar"
 TITLE = "Scalar functions as Excel calls them (KOSTRA_AVVIK, KOSTRA_FUNKSJON)"
 TARGET_US = 20.0
+#: Issue 18: KOSTRA_AVVIK through the table at most 20× the bare arithmetic of the same run.
+TARGET_RATIO = 20.0
 
 
 def bare_avvik(budget: float, actual: float, period: float, method: str, budget_ytd: float,
@@ -64,6 +66,8 @@ def run(cfg: Config, report: Report) -> None:
     repeats = cfg.size(15, 3)
     number = cfg.size(2000, 300)
     target = Target(f"≤ {TARGET_US:g} µs", max_value=TARGET_US)
+    ratio_target = Target(f"≤ {TARGET_US:g} µs og ≤ {TARGET_RATIO:g}× grunnlinjen", max_value=TARGET_US,
+                          max_ratio=TARGET_RATIO)
     for name, args_of, bare, base_key in (
         ("KOSTRA_AVVIK", avvik_args, bare_avvik, "avvik"),
         ("KOSTRA_FUNKSJON", funksjon_args, bare_funksjon, "funksjon"),
@@ -82,12 +86,17 @@ def run(cfg: Config, report: Report) -> None:
         report.time_figure(f"{base_key}.baseline", f"{name}: bare arithmetic in Python", baseline, "µs",
                            is_baseline=True)
         report.time_figure(f"{base_key}.miss", f"{name}: cache miss (new arguments) – Excel recalc",
-                           miss, "µs", baseline=f"{base_key}.baseline", target=target)
+                           miss, "µs", baseline=f"{base_key}.baseline",
+                           target=ratio_target if name == "KOSTRA_AVVIK" else target)
         report.time_figure(f"{base_key}.hit", f"{name}: cache hit (same arguments)", hit, "µs",
                            baseline=f"{base_key}.baseline")
     report.note("The 20 µs target applies to the cache-miss figure: Excel recalculates only cells whose "
                 "inputs changed (the UDFs are not volatile), so a recalculation calls with new arguments; "
                 "hits happen on a full recalculation (Ctrl+Alt+F9) or when an input changes back.")
+    report.note("Issue 18: KOSTRA_AVVIK has a fast path for plain cells (numbers, a method name, a rule-set "
+                "name): the deviation alone, without argument conversion, the 15-figure Prognosis or the "
+                "row cache (tests/test_avvik_fast.py: same values as the full way). Miss and hit are "
+                "therefore the same path; before it: 13–22 µs miss, ~30× the bare arithmetic.")
     report.note("Before issue 7 (same machine): KOSTRA_AVVIK 438 µs miss / 31 µs hit, KOSTRA_FUNKSJON 213 µs "
                 "miss / 14.5 µs hit. What bounds the miss now (cProfile of 20 000 misses, share of the "
                 "time): KOSTRA_AVVIK 65 % in the implementation, of which ~30 % in excel/functions.py's own "

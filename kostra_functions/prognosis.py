@@ -597,6 +597,52 @@ def _assemble(proj: Projection, adjusted_budget: float, actual_ytd: float, measu
     return p
 
 
+def deviation_only(method: str, period: int, adjusted_budget: float, actual_ytd: float,
+                   basis: float | None, measures: float, carried_forward: float,
+                   central_allocations: float, cf_from: int) -> float | None:
+    """Only the ``deviation`` of :func:`prognosis`, for the plain case; ``None`` otherwise.
+
+    The fast path of ``KOSTRA_AVVIK`` (one figure per cell, no explanation): the same projection and
+    the same øre roundings as :func:`projection` and :func:`_assemble`, in the same order, so the
+    figure is identical. Arguments are already finite floats within the amount limit, ``method`` is
+    canonical and ``period`` an int 0–13; ``basis`` is the number of the 5th argument (budget to date,
+    share or manual projection) or ``None``. Any case that is an error (or needs a profile range)
+    gives ``None``, and the caller takes the full path, which words the error.
+    """
+    if method == MANUAL:
+        if basis is None:
+            return None
+        value = basis
+    elif period == 0:
+        if actual_ytd != 0:
+            return None
+        value = adjusted_budget
+    elif period >= MONTHS:
+        value = actual_ytd
+    elif method == LINEAR:
+        value = actual_ytd * MONTHS / period
+    elif method == PERIODISED:
+        if basis is None:
+            return None
+        value = actual_ytd + (adjusted_budget - basis)
+    else:  # profil with the share as one number
+        if basis is None or not 0 < basis <= 1:
+            return None
+        value = actual_ytd / basis
+        if not abs(value) < MAX_PROJECTION:
+            return None
+    # round_ore(0.0) and round_ore(-0.0) are 0.0: blank measures, carried-forward and allocations
+    # (most cells) skip the rounding.
+    measures_ = round_ore(measures) if measures else 0.0
+    if measures_ < 0 or (measures_ and period >= MONTHS):
+        return None
+    cf = round_ore(carried_forward) if carried_forward and period >= cf_from else 0.0
+    alloc = round_ore(central_allocations) if central_allocations else 0.0
+    expected_accounts = round_ore(round_ore(value) - measures_)
+    expected_budget = round_ore(round_ore(adjusted_budget) + cf + alloc)
+    return round_ore(expected_budget - expected_accounts)
+
+
 def deviation_word(deviation: float) -> str:
     """``mindreforbruk`` for + , ``merforbruk`` for −, ``ingen avvik`` for 0."""
     if deviation > 0:

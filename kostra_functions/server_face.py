@@ -17,6 +17,11 @@ it serves is a module named ``custom_functions``; this face *generates* that mod
   real Excel error value (``#I/T``, ``#VERDI!``, ``#NUM!``) in the cell, never text, and
   ``KOSTRA.FEIL`` gives the reason.
 
+What a controller sees is ours, not xlwings Server's demo (:mod:`kostra_functions.addin_web`): a
+Norwegian manifest with our icon and one «KOSTRA-funksjoner» button, a task pane listing every
+function with its help, and custom-functions JavaScript that batches the calls of a recalculation
+into one ``POST /kostra/batch`` (:mod:`kostra_functions.server_batch`), answered from the table.
+
 Around xlwings' app this module adds what a municipal server needs: a request body size limit
 (413), a time limit for sending the body (408, against «slowloris» clients), validation of the call
 body before xlwings sees it (cells are scalars, nesting is bounded), and JSON errors in Norwegian
@@ -35,10 +40,12 @@ import atexit
 import importlib.util
 import inspect
 import json
+import logging
 import os
 import shutil
 import sys
 import tempfile
+import time
 import types
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -48,6 +55,7 @@ from kostra_functions.errors import KostraError
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import ExcelFunction
+from kostra_functions.server_batch import BATCH_PATH
 
 #: The add-in's function namespace: cells say ``=KOSTRA.NAVN(202)``.
 NAMESPACE = "KOSTRA"
@@ -71,11 +79,55 @@ MANIFEST_IDS = {
     "PROD": "e0101e33-34c0-42e7-92c3-04176929a306",
 }
 
+log = logging.getLogger("kostra.server")
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+#: ``kostra server --logg`` levels: Norwegian names (and the English ones) → Python's level names.
+LOG_LEVELS = {"feilsøking": "DEBUG", "feilsoking": "DEBUG", "debug": "DEBUG", "info": "INFO",
+              "advarsel": "WARNING", "warning": "WARNING", "feil": "ERROR", "error": "ERROR"}
+#: Default: quiet (warnings and errors only; no line per request).
+DEFAULT_LOG_LEVEL = "advarsel"
+_LEVEL_WORDS = {"DEBUG": "FEILSØKING", "INFO": "INFO", "WARNING": "ADVARSEL", "ERROR": "FEIL",
+                "CRITICAL": "KRITISK"}
+
+
+class _NorwegianFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.nivaa = _LEVEL_WORDS.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
+def log_level(name: str) -> str:
+    """Python's level name for a ``--logg`` value; :class:`ServerSetupError` for an unknown one."""
+    try:
+        return LOG_LEVELS[name.strip().lower()]
+    except KeyError:
+        raise ServerSetupError(
+            f"Loggnivået «{name}» er ukjent; bruk feilsøking, info, advarsel eller feil."
+        ) from None
+
+
+def configure_logging(level: str = DEFAULT_LOG_LEVEL) -> str:
+    """Set the server's log level (``--logg``): our own lines in Norwegian, xlwings Server's and
+    uvicorn's at the same level (quiet by default). Returns Python's level name."""
+    python_level = log_level(level)
+    os.environ["XLWINGS_LOG_LEVEL"] = python_level  # read by xlwings Server at import
+    os.environ["KOSTRA_SERVER_LOGG"] = level  # for worker processes (app_from_env)
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_NorwegianFormatter("%(asctime)s %(nivaa)s %(message)s", "%d.%m.%Y %H:%M:%S"))
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(python_level)
+    for name in ("xlwings_server", "xlwings"):
+        logging.getLogger(name).setLevel(python_level)
+    return python_level
 
 
 class ServerSetupError(KostraError):
@@ -199,6 +251,9 @@ class BadRequest(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+_PLAIN = (str, float, int, bool)
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, bool, int, float))
 
@@ -215,6 +270,10 @@ def _is_cell(value: Any) -> bool:
 
 def _is_matrix(value: Any) -> bool:
     """A non-empty rectangular list of rows of cell values."""
+    if type(value) is list and len(value) == 1:  # fast path: one plain cell, what most arguments are
+        row = value[0]
+        if type(row) is list and len(row) == 1 and (row[0] is None or type(row[0]) in _PLAIN):
+            return True
     return (
         isinstance(value, list) and bool(value)
         and all(isinstance(r, list) and r for r in value)
@@ -223,26 +282,18 @@ def _is_matrix(value: Any) -> bool:
     )
 
 
-def validate_call(body: bytes) -> dict[str, Any]:
-    """The parsed call body, or :class:`BadRequest` with a Norwegian reason."""
+def _parse(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest(400, "invalid_json", "Forespørselen er ikke gyldig JSON.") from None
     except RecursionError:  # "[[[[…" nested thousands of levels deep
         raise BadRequest(400, "too_deep", "Forespørselen er nøstet for dypt til å være et kall fra Excel.") \
             from None
-    if not isinstance(data, dict):
-        raise BadRequest(400, "invalid_body", "Forespørselen skal være et JSON-objekt.")
-    name = data.get("func_name")
-    if not isinstance(name, str) or not name:
-        raise BadRequest(400, "missing_func_name", "Feltet «func_name» mangler.")
-    fn = FUNCTIONS.get(name)
-    if fn is None:
-        raise BadRequest(
-            400, "unknown_function", f"Funksjonen «{name[:100]}» finnes ikke i kostra-functions."
-        )
-    for key in ("client", "version", "runtime"):
+
+
+def _check_runtime(data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for key in keys:
         if not isinstance(data.get(key), str):
             raise BadRequest(400, "missing_field", f"Feltet «{key}» mangler eller er ikke tekst.")
     try:
@@ -251,15 +302,30 @@ def validate_call(body: bytes) -> dict[str, Any]:
         raise BadRequest(
             400, "invalid_runtime", "Feltet «runtime» skal være et versjonsnummer, f.eks. «1.4»."
         ) from None
+
+
+def validate_item(data: Any, where: str = "") -> ExcelFunction:
+    """Check one call's ``func_name`` and ``args`` (as Office.js sends them); its table row."""
+    if not isinstance(data, dict):
+        raise BadRequest(400, "invalid_body", f"{where}Kallet skal være et JSON-objekt.")
+    name = data.get("func_name")
+    if not isinstance(name, str) or not name:
+        raise BadRequest(400, "missing_func_name", f"{where}Feltet «func_name» mangler.")
+    fn = FUNCTIONS.get(name)
+    if fn is None:
+        raise BadRequest(
+            400, "unknown_function", f"{where}Funksjonen «{name[:100]}» finnes ikke i kostra-functions."
+        )
     args = data.get("args")
     if not isinstance(args, list):
-        raise BadRequest(400, "invalid_args", "Feltet «args» skal være en liste med ett område per argument.")
+        raise BadRequest(400, "invalid_args",
+                         f"{where}Feltet «args» skal være en liste med ett område per argument.")
     fixed = [a for a in fn.args if not a.repeating]
     repeating = fn.args[-1] if fn.args and fn.args[-1].repeating else None
     most = len(fixed) + (1 if repeating else 0)
     if len(args) > most:
         raise BadRequest(
-            400, "too_many_args", f"{fn.name} tar høyst {most} argumenter, men fikk {len(args)}."
+            400, "too_many_args", f"{where}{fn.name} tar høyst {most} argumenter, men fikk {len(args)}."
         )
     for i, value in enumerate(args):
         label = fn.args[min(i, len(fn.args) - 1)].name
@@ -267,11 +333,48 @@ def validate_call(body: bytes) -> dict[str, Any]:
             continue
         if repeating is not None and i == len(fixed):
             if not isinstance(value, list) or not all(v is None or _is_matrix(v) for v in value):
-                raise BadRequest(400, "invalid_arg", f"Argumentet «{label}» skal være en liste med områder.")
+                raise BadRequest(400, "invalid_arg",
+                                 f"{where}Argumentet «{label}» skal være en liste med områder.")
         elif not _is_matrix(value):
             raise BadRequest(
-                400, "invalid_arg", f"Argumentet «{label}» skal være et område (liste med rader)."
+                400, "invalid_arg", f"{where}Argumentet «{label}» skal være et område (liste med rader)."
             )
+    return fn
+
+
+def validate_call(body: bytes) -> dict[str, Any]:
+    """The parsed call body, or :class:`BadRequest` with a Norwegian reason."""
+    data = _parse(body)
+    if not isinstance(data, dict):
+        raise BadRequest(400, "invalid_body", "Forespørselen skal være et JSON-objekt.")
+    name = data.get("func_name")
+    if not isinstance(name, str) or not name:
+        raise BadRequest(400, "missing_func_name", "Feltet «func_name» mangler.")
+    if name not in FUNCTIONS:
+        raise BadRequest(
+            400, "unknown_function", f"Funksjonen «{name[:100]}» finnes ikke i kostra-functions."
+        )
+    _check_runtime(data, ("client", "version", "runtime"))
+    validate_item(data)
+    return data
+
+
+def validate_batch(body: bytes) -> dict[str, Any]:
+    """The parsed batch body (:mod:`kostra_functions.server_batch`), or :class:`BadRequest`."""
+    from kostra_functions.server_batch import MAX_BATCH
+
+    data = _parse(body)
+    if not isinstance(data, dict):
+        raise BadRequest(400, "invalid_body", "Forespørselen skal være et JSON-objekt.")
+    _check_runtime(data, ("client", "runtime"))
+    calls = data.get("calls")
+    if not isinstance(calls, list) or not calls:
+        raise BadRequest(400, "invalid_calls", "Feltet «calls» skal være en liste med minst ett kall.")
+    if len(calls) > MAX_BATCH:
+        raise BadRequest(400, "too_many_calls",
+                         f"Høyst {MAX_BATCH} kall per forespørsel, men fikk {len(calls)}. Del opp.")
+    for i, item in enumerate(calls):
+        validate_item(item, where=f"Kall nr. {i + 1}: ")
     return data
 
 
@@ -347,9 +450,10 @@ class Guard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if scope["path"] == CALL_PATH:
+        validator = {CALL_PATH: validate_call, BATCH_PATH: validate_batch}.get(scope["path"])
+        if validator is not None:
             try:
-                validate_call(body)
+                validator(body)
             except BadRequest as exc:
                 await _send_json(send, exc.status, error_payload(exc.code, exc.message))
                 return
@@ -398,6 +502,80 @@ def _json_exception_handlers(app: Any) -> None:
     app.exception_handlers[Exception] = internal
 
 
+def _add_kostra_routes(app: Any) -> None:
+    """The add-in's own routes, ahead of xlwings Server's: the batching custom-functions code, the
+    batch endpoint, the data version, the icon, the task pane's style and the user guide."""
+    from fastapi import APIRouter, Request
+    from fastapi.responses import HTMLResponse, JSONResponse, Response
+    from xlwings_server import dependencies as dep
+    from xlwings_server.config import settings
+
+    from kostra_functions import addin_web
+    from kostra_functions.server_batch import answer_batch
+
+    router = APIRouter(prefix=settings.app_path)
+    no_store = {"Cache-Control": "no-cache"}
+
+    @router.get("/xlwings/custom-functions-code", name="custom_functions_code")
+    @router.get("/xlwings/custom-functions-code.js", name="custom_functions_code_js")
+    async def custom_functions_code() -> Response:
+        js = addin_web.custom_functions_js(settings.app_path + BATCH_PATH)
+        return Response(js, media_type="text/javascript", headers=no_store)
+
+    async def batch(request, current_user):  # annotated below: the names are local to this function
+        data = json.loads(await request.body())  # validated by Guard
+        started = time.perf_counter()
+        answer = await asyncio.to_thread(answer_batch, data)
+        n = len(data["calls"])
+        user = getattr(current_user, "name", "") or ""
+        log.info("Beregnet %d %s for %s på %.1f ms.", n, "celle" if n == 1 else "celler",
+                 _log_safe(user) if user and user != "Anonymous" else "anonym bruker",
+                 (time.perf_counter() - started) * 1000)
+        return JSONResponse(answer)
+
+    # xlwings Server's own user dependency (Microsoft Entra ID when configured): a batch is
+    # authorised exactly as a single call.
+    batch.__annotations__ = {"request": Request, "current_user": dep.User, "return": JSONResponse}
+    router.add_api_route(BATCH_PATH, batch, methods=["POST"])
+
+    @router.get(addin_web.VERSION_PATH)
+    async def version() -> JSONResponse:
+        info = addin_web.AddinInfo()
+        return JSONResponse({"data_version": info.data_version, "server_version": info.server_version,
+                             "kodelisteaar": info.code_year, "regelsett": info.ruleset_name},
+                            headers=no_store)
+
+    @router.get(addin_web.PREFIX + "/ikon-{size}.png")
+    async def icon(size: int) -> Response:
+        try:
+            return Response(addin_web.icon_bytes(size), media_type="image/png")
+        except KeyError:
+            return JSONResponse(error_payload("http_404", "Finnes ikke."), status_code=404)
+
+    @router.get(addin_web.AddinInfo.style_path)
+    async def style() -> Response:
+        css = (addin_web.STATIC / "oppgaverute.css").read_text(encoding="utf-8")
+        return Response(css, media_type="text/css")
+
+    @router.get(addin_web.GUIDE_PATH)
+    async def guide() -> Response:
+        page = addin_web.guide_html()
+        if page is None:
+            return JSONResponse(error_payload("http_404", "Brukerveiledningen følger ikke med denne "
+                                              "installasjonen; spør IT etter lenken."), status_code=404)
+        return HTMLResponse(page)
+
+    before = len(app.router.routes)
+    app.include_router(router)
+    ours = app.router.routes[before:]
+    del app.router.routes[before:]
+    app.router.routes[0:0] = ours
+
+
+def _log_safe(text: str) -> str:
+    return str(text).replace("\n", "\\n").replace("\r", "\\r")[:200]
+
+
 def _private_project_dir() -> Path:
     """An empty, private project folder: xlwings Server runs ``config.py``/``lifespan.py``/
     ``routers/custom.py`` from its project folder, so it must never be the current directory."""
@@ -436,8 +614,13 @@ def create_app(*, max_body_bytes: int = DEFAULT_MAX_BODY, project_dir: Path | No
 
     sys.modules["custom_functions"] = build_custom_functions_module()  # checks the licence key
     sys.modules.setdefault("custom_scripts", types.ModuleType("custom_scripts", "Ingen skript."))
+    from xlwings_server import templates
     from xlwings_server.main import app, main_app
 
+    from kostra_functions import addin_web
+
+    addin_web.install(templates)  # our manifest and task pane before xlwings Server's demo ones
+    _add_kostra_routes(app)
     _json_exception_handlers(app)
     return Guard(main_app, max_body_bytes, body_timeout)
 
@@ -459,5 +642,6 @@ def app_from_env() -> ASGIApp:
             f"KOSTRA_SERVER_BODY_TIMEOUT «{raw_timeout}» er ikke et tall (sekunder)."
         ) from None
     project = os.environ.get("KOSTRA_SERVER_PROJECT_DIR", "").strip()
+    configure_logging(os.environ.get("KOSTRA_SERVER_LOGG", "") or DEFAULT_LOG_LEVEL)
     return create_app(max_body_bytes=max_body, project_dir=Path(project) if project else None,
                       body_timeout=timeout)

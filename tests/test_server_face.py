@@ -22,6 +22,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -570,3 +571,319 @@ def test_defaults_bind_loopback_and_bound_the_body_time(capsys: pytest.CaptureFi
     assert args.host == "127.0.0.1" and args.lesetid == DEFAULT_BODY_TIMEOUT == 30.0
     assert main(["server", "--lesetid", "0"]) == 2
     assert "Lesetiden" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# The add-in as a controller sees it (issue 18): manifest, task pane, icon, no demo leftovers
+
+#: Texts of xlwings Server's demo add-in that must never reach a controller.
+PLACEHOLDERS = ("MyGroup", "MyTab", "Hello World", "hello", "Show Taskpane", "Click to", "xlwings-16",
+                "xlwings-32", "xlwings-64", "xlwings-80", "xlwings.org", "Task pane", "en-US",
+                "didn't load", "Reload", "TODO", "seed 0")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_manifest_is_norwegian_and_ours(server: httpx.Client) -> None:
+    r = server.get("/manifest.xml")
+    text = r.text
+    for placeholder in PLACEHOLDERS:
+        assert placeholder.lower() not in text.lower(), placeholder
+    root = ET.fromstring(text)
+    ns = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
+          "bt": "http://schemas.microsoft.com/office/officeappbasictypes/1.0",
+          "v": "http://schemas.microsoft.com/office/taskpaneappversionoverrides"}
+    assert root.findtext("o:DefaultLocale", namespaces=ns) == "nb-NO"
+    assert root.find("o:DisplayName", ns).get("DefaultValue") == "KOSTRA-funksjoner"
+    assert "KOSTRA" in root.find("o:Description", ns).get("DefaultValue")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", root.findtext("o:Version", namespaces=ns))
+    # every button opens the task pane: none calls a function that does not exist
+    xsi_type = "{http://www.w3.org/2001/XMLSchema-instance}type"
+    actions = [a.get(xsi_type) for a in root.iter(f"{{{ns['v']}}}Action")]
+    assert actions == ["ShowTaskpane"]
+    strings = {e.get("id"): e.get("DefaultValue") for e in root.iter() if e.tag.endswith("}String")}
+    # Office's limits: DisplayName and short strings 125 characters, Description and long ones 250
+    assert len(root.find("o:DisplayName", ns).get("DefaultValue")) <= 125
+    assert len(root.find("o:Description", ns).get("DefaultValue")) <= 250
+    long_strings = root.find(".//bt:LongStrings", ns)
+    assert all(len(e.get("DefaultValue")) <= 250 for e in long_strings)
+    short_strings = root.find(".//bt:ShortStrings", ns)
+    assert all(len(e.get("DefaultValue")) <= 125 for e in short_strings)
+    assert strings["Kostra.Group.Label"] == "KOSTRA"
+    assert strings["Kostra.TaskpaneButton.Label"] == "KOSTRA-funksjoner"
+    assert "Viser KOSTRA-funksjonene" in strings["Kostra.TaskpaneButton.Tooltip"]
+    # the icons are ours, served by this server, in the sizes the manifest declares
+    base = str(server.base_url).rstrip("/")
+    icons = {e.get("id"): e.get("DefaultValue") for e in root.iter(f"{{{ns['bt']}}}Image")
+             if e.get("id")}
+    icons["IconUrl"] = root.find("o:IconUrl", ns).get("DefaultValue")
+    icons["HighResolutionIconUrl"] = root.find("o:HighResolutionIconUrl", ns).get("DefaultValue")
+    expected = {"Icon.16x16": 16, "Icon.32x32": 32, "Icon.80x80": 80, "IconUrl": 32,
+                "HighResolutionIconUrl": 64}
+    for key, size in expected.items():
+        url = icons[key]
+        assert url.startswith(base + "/kostra/ikon-"), url
+        got = server.get(url.removeprefix(base))
+        assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+        assert _png_size(got.content) == (size, size)
+    support = root.find("o:SupportUrl", ns).get("DefaultValue")
+    assert server.get(support.removeprefix(base)).status_code == 200
+
+
+class _TaskPane(HTMLParser):
+    """The task pane's visible text, its <details> blocks by id and its links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang = ""
+        self.text: list[str] = []
+        self.blocks: dict[str, list[str]] = {}
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+        self._block: str | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang") or ""
+        if tag in ("script", "style"):
+            self._skip += 1
+            if a.get("src"):
+                self.scripts.append(a["src"] or "")
+        if tag == "details":
+            self._block = a.get("id")
+            self.blocks[self._block or ""] = []
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag == "details":
+            self._block = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._block is not None:
+            self.blocks[self._block].append(data)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_task_pane_lists_every_function_with_its_help(server: httpx.Client) -> None:
+    from kostra_functions import __version__
+    from kostra_functions.codes.catalog import latest_year
+
+    r = server.get("/taskpane.html")
+    assert r.status_code == 200
+    pane = _TaskPane()
+    pane.feed(r.text)
+    assert pane.lang == "nb"
+    visible = _squash(" ".join(pane.text))
+    for placeholder in PLACEHOLDERS:
+        assert placeholder.lower() not in visible.lower(), placeholder
+    assert set(pane.blocks) == set(FUNCTIONS)
+    for fn in ROWS:
+        block = _squash(" ".join(pane.blocks[fn.name]))
+        assert f"KOSTRA.{fn.name.removeprefix('KOSTRA_')}(" in block
+        assert _squash(fn.help) in block, fn.name
+        for a in fn.args:
+            assert _squash(a.help) in block, (fn.name, a.name)
+    assert "oslo_bydel" in visible  # the rule set in use
+    assert f"KOSTRA-kodene for {latest_year()}" in visible  # the code-list year in use
+    assert f"kostra-functions {__version__}" in visible  # the server version
+    versions = server.get("/kostra/versjon").json()  # the server process's own data version
+    assert versions["data_version"] in visible and versions["server_version"] == __version__
+    assert versions["kodelisteaar"] == latest_year() and versions["regelsett"] == "oslo_bydel"
+    guide = [link for link in pane.links if "veiledning" in link]
+    assert guide, "no link to the user guide"
+    page = server.get(guide[0])
+    assert page.status_code == 200 and "<h1>" in page.text and 'lang="nb"' in page.text
+    # the custom functions run in this page (shared runtime): it loads Office.js and our code
+    assert any(s.endswith("office.js") for s in pane.scripts)
+    assert any("custom-functions-code" in s for s in pane.scripts)
+    assert not any("ribbon.js" in s or "examples.js" in s for s in pane.scripts)
+
+
+def test_javascript_batches_the_calls_of_a_recalculation(server: httpx.Client) -> None:
+    js = server.get("/xlwings/custom-functions-code.js").text
+    assert "setTimeout(kostraFlush" in js  # Office's batching pattern: push, then one timed request
+    assert '"/kostra/batch"' in js
+    for fn in ROWS:
+        assert f'kostraCall("{fn.name}", {str(fn.cached).lower()}, ...arguments)' in js
+    assert "placeholder" not in js
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch endpoint: every call of a recalculation in one request, answered from the table
+
+
+def batch_body(*calls: dict[str, Any], runtime: str = "1.4") -> dict[str, Any]:
+    return {"client": "Office.js", "runtime": runtime,
+            "calls": [{"func_name": c["func_name"], "args": c["args"]} for c in calls]}
+
+
+def test_batch_answers_every_row_as_the_single_call_does(server: httpx.Client) -> None:
+    bodies = [office_body(fn.name, *args) for fn in ROWS for args, _ in sample_calls(fn)]
+    r = server.post("/kostra/batch", json=batch_body(*bodies))
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert len(data["results"]) == len(bodies)
+    for body, answer in zip(bodies, data["results"], strict=True):
+        api = FUNCTIONS[body["func_name"]].call(*[c for c in _unpacked(body)])
+        single = call(server, body).json()["result"]
+        if isinstance(api, ExcelError):
+            assert answer == {"error": api.code, "message": api.message}, body["func_name"]
+            assert single == as_officejs(api)
+        else:
+            assert_same(answer["result"], single)
+            assert_same(answer["result"], as_officejs(api))
+
+
+def _unpacked(body: dict[str, Any]) -> list[Any]:
+    from kostra_functions.server_batch import read_args
+
+    return list(read_args(body["func_name"], body["args"]))
+
+
+def test_batch_of_a_deviation_sheet(server: httpx.Client) -> None:
+    """1 000 KOSTRA.AVVIK cells in one request, each the table's value (worked example first:
+    lineær 650 000 × 12 / 6 = 1 300 000 → 1 200 000 − 1 300 000 = −100 000)."""
+    rows = [(1_200_000, 650_000, 6, "lineær")]
+    rows += [(1_000_000 + 137.25 * i, 480_000 + 11.5 * i, 6, "periodisert", 500_000 + 68.5 * i)
+             for i in range(999)]
+    r = server.post("/kostra/batch", json=batch_body(*(office_body("KOSTRA_AVVIK", *a) for a in rows)))
+    results = r.json()["results"]
+    assert results[0] == {"result": [[-100000.0]]}
+    for args, answer in zip(rows, results, strict=True):
+        assert answer == {"result": [[FUNCTIONS["KOSTRA_AVVIK"].call(*args)]]}
+    assert r.json()["data_version"]
+
+
+def test_batch_cell_errors_stay_in_their_cell(server: httpx.Client) -> None:
+    r = server.post("/kostra/batch", json=batch_body(
+        office_body("KOSTRA_NAVN", 202, 2023), office_body("KOSTRA_NAVN", 254, 2024),
+        office_body("KOSTRA_AVVIK", 1_200_000, 650_000, 14, "lineær")))
+    first, second, third = r.json()["results"]
+    assert first == {"result": [["Grunnskole"]]}
+    assert second["error"] == "#N/A" and second["message"].startswith("Funksjon 254 er ikke gyldig i 2024")
+    assert third["error"] == "#NUM!" and "periode" in third["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json", "invalid_json"),
+        (b'{"client": "Office.js", "runtime": "1.4"}', "invalid_calls"),
+        (b'{"client": "Office.js", "runtime": "1.4", "calls": []}', "invalid_calls"),
+        (b'{"client": "Office.js", "runtime": "x", "calls": [{}]}', "invalid_runtime"),
+        (b'{"client": "Office.js", "runtime": "1.4", "calls": [{"func_name": "__class__", "args": []}]}',
+         "unknown_function"),
+        (b'{"client": "Office.js", "runtime": "1.4", "calls": [{"func_name": "KOSTRA_NAVN", "args": 5}]}',
+         "invalid_args"),
+    ],
+)
+def test_malformed_batches(server: httpx.Client, body: bytes, code: str) -> None:
+    r = server.post("/kostra/batch", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"] == code
+    assert "Traceback" not in r.text
+
+
+def test_too_many_calls_in_one_batch(server: httpx.Client) -> None:
+    from kostra_functions.server_batch import MAX_BATCH
+
+    one = {"func_name": "KOSTRA_NAVN", "args": [[[202]]]}
+    r = server.post("/kostra/batch", json={"client": "Office.js", "runtime": "1.4",
+                                           "calls": [one] * (MAX_BATCH + 1)})
+    assert r.status_code == 400 and r.json()["error"] == "too_many_calls"
+    assert "Del opp" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The add-in's JavaScript itself, run in Node.js against this server (Office.js faked, fetch real)
+
+_NODE_HARNESS = r"""
+const vm = require("vm");
+const fs = require("fs");
+const [base, codeFile] = process.argv.slice(2);
+globalThis.window = { location: { origin: base } };
+const posts = [];
+const realFetch = fetch;
+globalThis.fetch = async (url, opts) => {
+  if (opts && opts.method === "POST") posts.push(JSON.parse(opts.body).calls.length);
+  return realFetch(url, opts);
+};
+class CFError { constructor(code, message) { this.code = code; this.message = message; } }
+const fns = {};
+globalThis.CustomFunctions = {
+  Error: CFError,
+  ErrorCode: { invalidValue: "#VALUE!", notAvailable: "#N/A", invalidNumber: "#NUM!",
+               divisionByZero: "#DIV/0!", invalidName: "#NAME?", nullReference: "#NULL!",
+               invalidReference: "#REF!" },
+  associate: (id, f) => { fns[id] = f; },
+};
+globalThis.Office = {
+  onReady: (cb) => { if (cb) cb(); return Promise.resolve(); },
+  context: { requirements: { isSetSupported: () => true } },
+};
+vm.runInThisContext(fs.readFileSync(codeFile, "utf8"));
+const settle = (p) => p.then((v) => ({ value: v }), (e) => ({ error: e.code, message: e.message }));
+const inv = () => ({ address: "Ark1!A1" });
+(async () => {
+  const out = { associated: Object.keys(fns).sort() };
+  // one recalculation: 300 deviation cells and two lookups, in the same tick
+  const cells = [];
+  for (let i = 0; i < 300; i++) {
+    cells.push(fns.KOSTRA_AVVIK([[1200000 + i]], [[650000]], [[6]], [["lineær"]], null, null, null,
+                                null, null, inv()));
+  }
+  cells.push(fns.KOSTRA_NAVN([[202]], [[2023]], inv()));
+  cells.push(fns.KOSTRA_NAVN([[254]], [[2024]], inv()));
+  out.first = await Promise.all(cells.map(settle));
+  out.postsFirst = posts.slice();
+  // the next recalculation asks again: cacheable answers come from the cache, no request
+  out.again = await settle(fns.KOSTRA_NAVN([[202]], [[2023]], inv()));
+  out.postsAgain = posts.slice();
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def test_the_add_in_javascript_batches_caches_and_gives_error_values(server: httpx.Client, tmp_path) -> None:
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: the add-in's JavaScript cannot be run here")
+    code = tmp_path / "custom-functions-code.js"
+    code.write_text(server.get("/xlwings/custom-functions-code.js").text, encoding="utf-8")
+    harness = tmp_path / "harness.js"
+    harness.write_text(_NODE_HARNESS, encoding="utf-8")
+    done = subprocess.run([node, str(harness), str(server.base_url).rstrip("/"), str(code)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["associated"] == sorted(FUNCTIONS)
+    # 302 cells of one recalculation went to the server as ONE request
+    assert out["postsFirst"] == [302]
+    first = out["first"]
+    avvik = FUNCTIONS["KOSTRA_AVVIK"]
+    for i in range(300):
+        assert first[i] == {"value": [[avvik.call(1_200_000 + i, 650_000, 6, "lineær")]]}
+    assert first[0] == {"value": [[-100000]]}  # 1 200 000 − 650 000 × 12 / 6
+    assert first[300] == {"value": [["Grunnskole"]]}
+    # an error is a real error value (#I/T) with the Norwegian reason, not text in the cell
+    assert first[301]["error"] == "#N/A"
+    assert first[301]["message"].startswith("Funksjon 254 er ikke gyldig i 2024")
+    # the same call again: answered from the add-in's cache under the same data version
+    assert out["again"] == {"value": [["Grunnskole"]]}
+    assert out["postsAgain"] == [302]

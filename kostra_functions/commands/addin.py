@@ -330,9 +330,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "oppdater": "installer tillegget på nytt (etter at pakken er oppgradert) og skriv innstillingene",
         "konfig": "skriv bare innstillingene (Python-tolk og funksjonsmodul)",
         "sjekk": "sjekk innstillingene og Python-tolken Excel bruker",
+        "vba": "skriv VBA-modulen KOSTRA.bas til tillegget KOSTRA.xlam (for IT; gir ekte feilverdier)",
     }
     for action, text in helps.items():
         ap = actions.add_parser(action, help=text, description=text)
+        if action == "vba":
+            ap.add_argument("--til", type=Path, metavar="FIL", default=Path("KOSTRA.bas"),
+                            help="fila som skrives (standard: %(default)s)")
+            ap.set_defaults(func=run)
+            continue
         ap.add_argument("--til", type=Path, metavar="FIL",
                         help="xlwings.conf-fila (standard på Windows: "
                         "%%USERPROFILE%%\\.xlwings\\xlwings.conf)")
@@ -351,6 +357,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "sjekk":
         return _run_check(args)
+    if args.action == "vba":
+        return _run_vba(args.til)
     if args.action == "konfig" and args.ark:
         print("Lag et ark som heter «xlwings.conf» i arbeidsboka og skriv (kolonne A, kolonne B, "
               "uten anførselstegn):")
@@ -390,9 +398,10 @@ def run(args: argparse.Namespace) -> int:
     for key, value in settings.items():
         print(f'  "{key}","{value}"')
     if args.action in ("installer", "oppdater") and windows:
-        print("Neste steg i Excel: åpne arbeidsboka (lagret som .xlsm), sett referanse til «xlwings» i "
-              "VBA-redigeringen (Verktøy → Referanser) og trykk «Import Functions» i xlwings-fanen. "
-              "Se addin/README.md.")
+        print("For alle arbeidsbøker på én gang: be IT om tillegget KOSTRA.xlam eller Office-tillegget "
+              "«KOSTRA-funksjoner» (addin/README.md). For å prøve i én arbeidsbok: lagre den som .xlsm, "
+              "sett referanse til «xlwings» i VBA-redigeringen (Verktøy → Referanser) og trykk "
+              "«Import Functions» i xlwings-fanen.")
     return 0
 
 
@@ -408,3 +417,19 @@ def _run_check(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding)
     return 0 if all(f.ok for f in findings) else 1
+
+
+def _run_vba(target: Path) -> int:
+    from kostra_functions.excel.vba_module import MODULE_NAME, vba_module_bytes
+
+    data = vba_module_bytes()
+    try:
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as exc:
+        print(f"Feil: kunne ikke skrive {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"Skrev VBA-modulen «{MODULE_NAME}» til {target}. Importer den i KOSTRA.xlam (Alt+F11 → Fil → "
+          "Importer fil), kjør makroen KostraRegistrerHjelp én gang og lagre. Se addin/README.md.")
+    return 0

@@ -18,7 +18,12 @@ from kostra_functions.errors import InvalidArgumentError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kostra_functions.server_face import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
+    from kostra_functions.server_face import (
+        DEFAULT_BODY_TIMEOUT,
+        DEFAULT_LOG_LEVEL,
+        DEFAULT_MAX_BODY,
+        LOG_LEVELS,
+    )
 
     p = sub.add_parser(
         "server",
@@ -45,8 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nokkel", type=Path, metavar="FIL", help="privat nøkkel (PEM) til sertifikatet")
     p.add_argument("--arbeidere", type=int, default=1, metavar="N",
                    help="antall arbeidsprosesser (standard: %(default)s)")
-    p.add_argument("--logg-niva", default="info", choices=["debug", "info", "warning", "error"],
-                   help="loggnivå (standard: %(default)s)")
+    p.add_argument("--logg", "--logg-niva", dest="logg", default=DEFAULT_LOG_LEVEL, metavar="NIVÅ",
+                   choices=sorted(LOG_LEVELS),
+                   help="hvor mye serveren logger: feilsøking (hver forespørsel), info (hver beregning), "
+                   "advarsel eller feil (standard: %(default)s, bare det som er galt)")
     p.set_defaults(func=run)
 
 
@@ -61,7 +68,12 @@ def is_loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kostra_functions.server_face import ServerSetupError, create_app, require_server_extra
+    from kostra_functions.server_face import (
+        ServerSetupError,
+        configure_logging,
+        create_app,
+        require_server_extra,
+    )
 
     if not 1 <= args.port <= 65535:
         raise InvalidArgumentError(f"Porten {args.port} er ugyldig; bruk et tall fra 1 til 65535.")
@@ -74,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgumentError("Oppgi både --sertifikat og --nokkel for HTTPS, eller ingen av dem.")
     if args.lisens:
         os.environ["XLWINGS_LICENSE_KEY"] = args.lisens.strip()
-    os.environ.setdefault("XLWINGS_LOG_LEVEL", args.logg_niva.upper())
+    uvicorn_level = configure_logging(args.logg).lower()
     if not 1 <= args.arbeidere <= 64:
         raise InvalidArgumentError("--arbeidere må være mellom 1 og 64.")
     try:
@@ -105,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        log_level=args.logg_niva,
-        access_log=args.logg_niva == "debug",
+        log_level=uvicorn_level,
+        access_log=uvicorn_level == "debug",
         ssl_certfile=str(args.sertifikat) if args.sertifikat else None,
         ssl_keyfile=str(args.nokkel) if args.nokkel else None,
         proxy_headers=True,

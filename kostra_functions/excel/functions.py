@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from kostra_functions import accounts, areas
-from kostra_functions.errors import InvalidArgumentError, InvalidCodeError
-from kostra_functions.excel.spec import Arg, ExcelFunction
+from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, KostraError
+from kostra_functions.excel import convert
+from kostra_functions.excel.spec import FALLBACK, Arg, ExcelFunction
+from kostra_functions.versioning import data_version as _data_version
 
 # ---------------------------------------------------------------------------------------------
 # Shared argument definitions (one help text per concept, so every function says the same thing)
@@ -338,6 +340,110 @@ def kostra_avvik(adjusted_budget: float, actual_ytd: float, period: int, method:
                            carried_forward, allocations, ruleset).deviation
 
 
+#: (raw rule-set cell, data version) → (default method, carried-forward period) for the fast path.
+_FAST_RULES: dict[tuple[Any, str], tuple[str, int]] = {}
+_AMOUNT_LIMIT = convert.MAX_AMOUNT
+#: :mod:`kostra_functions.prognosis`, bound by :func:`_fast_rules` (imported lazily: it loads numpy).
+_PG: Any = None
+
+
+def _fast_rules(raw_ruleset: Any) -> tuple[str, int] | None:
+    """The rule set's default method and carried-forward period, by the raw cell and data version."""
+    global _PG
+    key = (raw_ruleset, _data_version())
+    try:
+        return _FAST_RULES[key]  # filled below, after _PG is bound
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable cell (a range): the full path words the error
+        return None
+    from kostra_functions import prognosis as pg
+
+    _PG = pg
+    try:
+        ruleset = ARG_RULESET.convert(raw_ruleset)
+        rules = (pg.default_method(ruleset), pg.carried_forward_from(ruleset))
+    except KostraError:
+        return None
+    if len(_FAST_RULES) > 64:
+        _FAST_RULES.clear()
+    _FAST_RULES[key] = rules
+    return rules
+
+
+def _fast_amount(v: Any) -> float | None:
+    """A plain amount cell (float, or int from Office.js) within the limit, else ``None``."""
+    t = type(v)
+    if (t is float or t is int) and -_AMOUNT_LIMIT <= v <= _AMOUNT_LIMIT:
+        return float(v)
+    return None
+
+
+def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None, method: Any = None,
+                      basis: Any = None, measures: Any = None, carried: Any = None, alloc: Any = None,
+                      ruleset: Any = None, *more: Any) -> Any:
+    """``KOSTRA_AVVIK`` for the cells a sheet nearly always has, or :data:`FALLBACK`.
+
+    Numbers (floats, or ints from Office.js), a method as text or blank, the 5th argument a number or
+    blank, a rule-set name or blank: the deviation alone (:func:`prognosis.deviation_only`), without
+    the 15-figure :class:`~kostra_functions.prognosis.Prognosis`, the generic argument conversion or
+    the result cache. Anything else, and every error, goes the full way (same values: property test
+    in ``tests/test_avvik_fast.py``).
+    """
+    if more:
+        return FALLBACK
+    lim = _AMOUNT_LIMIT
+    # Floats within the limit (what Excel passes) inline; anything else through _fast_amount.
+    if type(budget) is not float or not -lim <= budget <= lim:
+        budget = _fast_amount(budget)
+        if budget is None:
+            return FALLBACK
+    if type(actual) is not float or not -lim <= actual <= lim:
+        actual = _fast_amount(actual)
+        if actual is None:
+            return FALLBACK
+    if basis is not None and (type(basis) is not float or not -lim <= basis <= lim):
+        basis = _fast_amount(basis)
+        if basis is None:
+            return FALLBACK
+    if measures is not None and (type(measures) is not float or not -lim <= measures <= lim):
+        measures = _fast_amount(measures)
+        if measures is None:
+            return FALLBACK
+    if carried is not None and (type(carried) is not float or not -lim <= carried <= lim):
+        carried = _fast_amount(carried)
+        if carried is None:
+            return FALLBACK
+    if alloc is not None and (type(alloc) is not float or not -lim <= alloc <= lim):
+        alloc = _fast_amount(alloc)
+        if alloc is None:
+            return FALLBACK
+    t = type(period)
+    if t is float:
+        if not period.is_integer():
+            return FALLBACK
+        period = int(period)
+    elif t is not int:
+        return FALLBACK
+    if not 0 <= period <= 13:
+        return FALLBACK
+    rules = _fast_rules(ruleset)
+    if rules is None:
+        return FALLBACK
+    if method is None:
+        name = rules[0]
+    elif type(method) is str:
+        key = method.strip().lower()
+        name = _PG._METHOD_ALIASES.get(key) if key else rules[0]
+        if name is None:
+            return FALLBACK
+    else:
+        return FALLBACK
+    value = _PG.deviation_only(name, period, budget, actual, basis, measures or 0.0, carried or 0.0,
+                               alloc or 0.0, rules[1])
+    return FALLBACK if value is None else value
+
+
 def kostra_prognose(adjusted_budget: float, actual_ytd: float, period: int, method: str | None,
                     basis: Any, measures: float | None, carried_forward: float | None,
                     allocations: float | None, ruleset: str | None) -> float:
@@ -556,6 +662,7 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
         args=_PROGNOSIS_ARGS,
         category="Avviksprognose",
         example='=KOSTRA_AVVIK(1200000; 650000; 6; "lineær") → -100000',
+        fast=kostra_avvik_fast,
     ),
     ExcelFunction(
         name="KOSTRA_PROGNOSE",

@@ -31,6 +31,9 @@ from kostra_functions.versioning import data_version as _data_version
 ArgType = Literal["code", "number", "int", "text", "bool", "date", "table", "numbers", "any"]
 ReturnKind = Literal["scalar", "array"]
 
+#: What a row's ``fast`` path returns when the cells are not the plain case it handles.
+FALLBACK: Any = object()
+
 #: Excel's function wizard (and xlwings' registration) cut descriptions at 255 characters.
 HELP_LIMIT = 255
 
@@ -124,6 +127,9 @@ class ExcelFunction:
     #: function wizard shows and must stay within its 255 characters.
     details: str = ""
     cached: bool = True
+    #: Optional fast path for the plain case: called with the raw cells, it gives the same value as
+    #: the full way or :data:`FALLBACK` (then the full way runs, which also words every error).
+    fast: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     _cache: ResultCache = field(default_factory=lambda: ResultCache(maxsize=4096), compare=False, repr=False)
     _range_cache: ResultCache = field(
         default_factory=lambda: ResultCache(maxsize=64), compare=False, repr=False
@@ -181,6 +187,10 @@ class ExcelFunction:
 
     def call_python(self, *raw: Any) -> Any:
         """Call with raw cell values; raises :class:`KostraError` for bad input (Python API)."""
+        if self.fast is not None:
+            value = self.fast(*raw)
+            if value is not FALLBACK:
+                return value
         args = self.convert_args(raw)
         if not self.cached:
             return self.impl(*args)
@@ -201,6 +211,11 @@ class ExcelFunction:
 
     def call(self, *raw: Any) -> Any:
         """Call with Excel semantics: a value, a table, or an :class:`ExcelError` with the reason."""
+        fast = self.fast
+        if fast is not None:
+            value = fast(*raw)
+            if value is not FALLBACK:
+                return value
         try:
             return self.call_python(*raw)
         except KostraError as exc:

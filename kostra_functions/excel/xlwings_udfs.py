@@ -17,7 +17,8 @@ error, not an Excel error value — classic xlwings cannot return ``#I/T``/``#VE
 ``COMException`` whose description is just ``"#I/T: <Norwegian reason>"``, so the cell shows that
 short text instead of a Python traceback. The same reason is available in the sheet with
 ``=KOSTRA_FEIL("KOSTRA_NAVN"; …)``; the xlwings Server face and the ``formulas`` engine return real
-Excel error values.
+Excel error values, and so does the desktop add-in KOSTRA.xlam, whose VBA wrappers
+(:mod:`kostra_functions.excel.vba_module`, ``kostra addin vba``) turn that text into ``CVErr(…)``.
 
 Python parameter names are ASCII (``år`` → ``aar``) and never a VBA keyword (``type`` → ``type_``)
 because xlwings writes them into a VBA module as the wrapper's parameter names; one keyword there
