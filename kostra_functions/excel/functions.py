@@ -158,7 +158,7 @@ def kostra_feil(function_name: str, *args: Any) -> str:
     if not name.startswith("KOSTRA_"):
         name = "KOSTRA_" + name
     fn = FUNCTIONS.get(name)
-    if fn is None or fn.name == "KOSTRA_FEIL":
+    if fn is None:  # KOSTRA_FEIL may explain itself: each level has one argument less, so it ends
         raise InvalidCodeError(f"Funksjonen «{function_name}» finnes ikke i kostra-functions.")
     return fn.explain(*args) or "OK"
 
@@ -626,7 +626,7 @@ _PROGNOSIS: tuple[ExcelFunction, ...] = (
 # Thin wrappers: kostra_functions.authority, .attestation, .yearend, .investment and .vat decide.
 
 _AUTH_RULESET_HELP = ("Navnet på regelsettet eller stien til en egen TOML-fil. Tom = okonomireglement "
-                      "(økonomireglementet, seed 001).")
+                      "(økonomireglementet).")
 
 
 def _answer(value: str | None, allowed: tuple[str, ...], arg: str = "svar") -> str:
@@ -833,10 +833,10 @@ _AUTHORITY: tuple[ExcelFunction, ...] = (
         help="Fordeler en resultatenhets nettoresultat ved årsavslutning: overskudd 85 % til enhetens "
         "og 15 % til det generelle disposisjonsfondet; merforbruk dekkes av enhetens fond. Gir en "
         "tabell: tekst og beløp.",
-        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement, seed "
-        "004): overskudd 85 % til enhetens og 15 % til det generelle disposisjonsfondet (spesielle "
-        "prosjekter 100 %), merforbruk dekkes av enhetens fond og et negativt fond tilbakeføres innen "
-        "2 år. Gir en tabell med to kolonner: tekst og beløp.",
+        details="Fordeler en resultatenhets nettoresultat ved årsavslutning (Kristiansands reglement for "
+        "over- og underskudd): overskudd 85 % til enhetens og 15 % til det generelle "
+        "disposisjonsfondet (spesielle prosjekter 100 %), merforbruk dekkes av enhetens fond og et "
+        "negativt fond tilbakeføres innen 2 år. Gir en tabell med to kolonner: tekst og beløp.",
         args=(
             Arg("nettoresultat", "number",
                 "Enhetens nettoresultat i kroner: positivt = overskudd (mindreforbruk), negativt = "

@@ -211,6 +211,6 @@ class ExcelFunction:
         try:
             self.call_python(*raw)
         except KostraError as exc:
-            return str(exc)
+            return convert.reason_text(exc)
         return ""
 
