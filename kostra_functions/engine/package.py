@@ -352,11 +352,13 @@ class Package:
     # -- writing -------------------------------------------------------------------------------
 
     def write(self, out: str | os.PathLike[str], replaced: dict[str, bytes] | None = None,
-              added: dict[str, bytes] | None = None, removed: Iterable[str] = ()) -> None:
+              added: dict[str, bytes] | None = None, removed: Iterable[str] = (),
+              exclusive: bool = False) -> None:
         """Write the package to ``out`` atomically: a temp file in the same folder, then os.replace.
 
         Parts not in ``replaced`` are written with their original bytes and zip metadata. If
-        anything fails, ``out`` is untouched and the temp file is removed.
+        anything fails, ``out`` is untouched and the temp file is removed. ``exclusive``: create
+        ``out``, never replace it (:func:`kostra_functions.safety.publish_file`).
         """
         from kostra_functions import safety
 
@@ -394,6 +396,9 @@ class Package:
                     pass
             else:
                 os.chmod(tmp, 0o644 & ~_umask())
+            if exclusive:  # create, never replace: of two runs writing a new file, one wins
+                safety.publish_file(tmp, target, exclusive=True)
+                return
             try:
                 os.replace(tmp, target)
             except PermissionError:  # Windows: the target is open in Excel
