@@ -86,6 +86,7 @@ __all__ = [
     "open_xlsx",
     "publish_file",
     "safe_filename",
+    "staged_write",
     "text_cells",
     "translate_error",
 ]
@@ -532,6 +533,75 @@ def atomic_path(target: str | os.PathLike[str], *, exclusive: bool = False) -> I
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def staged_write(target: str | os.PathLike[str], *, exclusive: bool = False) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``target`` only when the block succeeds (like :func:`atomic_write`).
+
+    Where the system allows it (Linux ``O_TMPFILE``), the file has *no name* while it is written, so
+    a process killed at any moment (``kill -9``, a power cut) leaves nothing in the output folder:
+    the finished file is linked in under a temporary name and renamed over the target in one step,
+    or with ``exclusive`` linked straight to the target (never replacing one). Elsewhere a hidden
+    temporary file next to the target is used, removed on every failure Python sees.
+    """
+    t = Path(target)
+    fd: int | None = None
+    if hasattr(os, "O_TMPFILE"):
+        with contextlib.suppress(OSError):  # not every file system supports it
+            fd = os.open(t.parent, os.O_TMPFILE | os.O_RDWR, 0o600)
+    tmp: Path | None = None
+    if fd is None:
+        fd, name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
+        tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+            if tmp is None:  # unnamed: give it a name only now
+                tmp = _name_unnamed(fh, t, exclusive)
+                if tmp is None:  # linked straight to the target
+                    _fsync_dir(t.parent)
+                    return
+        publish_file(tmp, t, exclusive=exclusive)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+
+
+def _name_unnamed(fh: IO[bytes], target: Path, exclusive: bool) -> Path | None:
+    """Link an ``O_TMPFILE`` file into the target's folder: at the target itself when ``exclusive``
+    (returns None), else under a temporary name that is returned (copied there if linking fails)."""
+    source = f"/proc/self/fd/{fh.fileno()}"
+    if target.exists():
+        with contextlib.suppress(OSError):
+            os.fchmod(fh.fileno(), stat.S_IMODE(target.stat().st_mode))
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fh.fileno(), 0o666 & ~umask)
+    if exclusive:
+        try:
+            os.link(source, target, follow_symlinks=True)
+            return None
+        except FileExistsError:
+            raise _exists(target) from None
+        except OSError:
+            pass  # no /proc: fall back to a named copy below
+    tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
+    try:
+        os.link(source, tmp, follow_symlinks=True)
+    except OSError:
+        fh.seek(0)
+        with open(tmp, "xb") as out:
+            while chunk := fh.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    return tmp
 
 
 def publish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str], *,
