@@ -303,3 +303,35 @@ def test_a_header_only_file_with_junk_below_is_refused_not_a_crash(tmp_path: Pat
     path.write_bytes(b'Art;Ansvar;Funksjon;Prosjekt;Periode;Tekst;Bel\xf8p\n"INTERPRETER_WIN","x"\r\n')
     with pytest.raises(LedgerFormatError, match="rad 2"):
         read_ledger(path)
+
+
+# -- kostra sjekk / beregn speak Norwegian numbers and plurals (issue 15) -----------------------------
+
+
+def test_check_shows_amounts_norwegian_style() -> None:
+    from kostra_functions.engine.check import Difference
+
+    d = Difference("Avviksprognose", "D8", 1234567.5, 1234567.25)
+    assert str(d) == "Avviksprognose!D8: lagret 1 234 567,5, beregnet 1 234 567,25"
+    assert (
+        str(Difference("Ark", "A1", 2600.0, 0.30000000000000004))
+        == "Ark!A1: lagret 2 600, beregnet 0,30000000000000004"
+    )
+    assert str(Difference("Ark", "A1", -1e-05, None)) == "Ark!A1: lagret -0,00001, beregnet (tom)"
+
+
+def test_counts_have_proper_plurals() -> None:
+    from kostra_functions.formatting import count
+
+    assert count(1, "celle", "celler") == "1 celle"
+    assert count(2, "celle", "celler") == "2 celler"
+    assert count(0, "celle", "celler") == "0 celler"
+    assert count(1509, "formel", "formler") == "1 509 formler"
+
+
+def test_sjekk_of_one_workbook_says_so_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    book = REPO / "workbooks" / "bydel_eksempel" / "bilagskontroll_2023-06.xlsx"
+    assert main(["sjekk", str(book), "--jobber", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "Arbeidsboken stemmer."
+    assert " formler)" in out or " formel)" in out
