@@ -32,7 +32,8 @@ Reading Excel files (:func:`check_xlsx`, :func:`open_xlsx`, :func:`guarded_rows`
 Writing (:func:`atomic_write`, :func:`csv_text`, :func:`text_cells`)
     Every output is written to a temporary file next to the target, flushed to disk and renamed over
     the target in one step (``os.replace``), so a crash or ``kill -9`` leaves either the old file or
-    the new one, never half a file. An output the user did not allow us to overwrite is *created*
+    the new one, never half a file. Workbooks (:func:`staged_write`) grow in the system's temporary
+    folder instead, so a killed run leaves nothing beside them either. An output the user did not allow us to overwrite is *created*
     exclusively (:func:`publish_file`): two runs started together cannot both think the name is
     free and silently overwrite each other. A target that another program has open (a LibreOffice
     ``.~lock.<name>#`` or Excel ``~$<name>`` owner file next to it) or that is marked read-only is
@@ -539,69 +540,58 @@ def atomic_path(target: str | os.PathLike[str], *, exclusive: bool = False) -> I
 def staged_write(target: str | os.PathLike[str], *, exclusive: bool = False) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``target`` only when the block succeeds (like :func:`atomic_write`).
 
-    Where the system allows it (Linux ``O_TMPFILE``), the file has *no name* while it is written, so
-    a process killed at any moment (``kill -9``, a power cut) leaves nothing in the output folder:
-    the finished file is linked in under a temporary name and renamed over the target in one step,
-    or with ``exclusive`` linked straight to the target (never replacing one). Elsewhere a hidden
-    temporary file next to the target is used, removed on every failure Python sees.
+    The file is written in the system's temporary folder, so a process killed while writing
+    (``kill -9``, a power cut) leaves nothing in the output folder. When it is complete and on disk
+    it is linked into the target's folder under a hidden name and at once renamed over the target
+    (or, with ``exclusive``, created: :func:`publish_file`); on another file system it is copied
+    there first. Every failure Python sees removes what was written.
     """
     t = Path(target)
-    fd: int | None = None
-    if hasattr(os, "O_TMPFILE"):
-        with contextlib.suppress(OSError):  # not every file system supports it
-            fd = os.open(t.parent, os.O_TMPFILE | os.O_RDWR, 0o600)
-    tmp: Path | None = None
-    if fd is None:
-        fd, name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-        tmp = Path(name)
+    fd, name = tempfile.mkstemp(prefix=f"kostra-{t.stem[:40]}-", suffix=".tmp")
+    staged = Path(name)
+    beside: Path | None = None
     try:
         with os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-            if tmp is None:  # unnamed: give it a name only now
-                tmp = _name_unnamed(fh, t, exclusive)
-                if tmp is None:  # linked straight to the target
-                    _fsync_dir(t.parent)
-                    return
-        publish_file(tmp, t, exclusive=exclusive)
+        beside = _move_beside(staged, t)
+        publish_file(beside, t, exclusive=exclusive)
+        with contextlib.suppress(OSError):
+            staged.unlink()
     except BaseException:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        for leftover in (staged, beside):
+            if leftover is not None:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
         raise
 
 
-def _name_unnamed(fh: IO[bytes], target: Path, exclusive: bool) -> Path | None:
-    """Link an ``O_TMPFILE`` file into the target's folder: at the target itself when ``exclusive``
-    (returns None), else under a temporary name that is returned (copied there if linking fails)."""
-    source = f"/proc/self/fd/{fh.fileno()}"
-    if target.exists():
-        with contextlib.suppress(OSError):
-            os.fchmod(fh.fileno(), stat.S_IMODE(target.stat().st_mode))
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fh.fileno(), 0o666 & ~umask)
-    if exclusive:
+def _move_beside(staged: Path, target: Path) -> Path:
+    """Give the finished file a hidden name next to ``target`` (a hard link, or a copy on another
+    file system); returns the new name. The caller removes the staged name after publishing, so the
+    hidden name exists only for the moment between two renames."""
+    for _ in range(100):
+        beside = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
         try:
-            os.link(source, target, follow_symlinks=True)
-            return None
+            os.link(staged, beside)
         except FileExistsError:
-            raise _exists(target) from None
-        except OSError:
-            pass  # no /proc: fall back to a named copy below
-    tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
-    try:
-        os.link(source, tmp, follow_symlinks=True)
-    except OSError:
-        fh.seek(0)
-        with open(tmp, "xb") as out:
-            while chunk := fh.read(1 << 20):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    return tmp
+            continue
+        except OSError:  # another file system (or no hard links): copy, then make it durable
+            try:
+                with open(staged, "rb") as src, open(beside, "xb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+            except FileExistsError:
+                continue
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    beside.unlink()
+                raise
+        return beside
+    raise LedgerFormatError("fant ikke et ledig navn for en midlertidig fil.", where=str(target))
 
 
 def publish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str], *,

@@ -1,8 +1,8 @@
 """``kostra regenerer`` killed (SIGKILL) at random moments leaves nothing stray (issue 15).
 
 Before the fix a run killed mid-way left ``kostra-mal-XXXX/utfylt.xlsx`` and ``.utfylt.xlsx.tmp`` in the
-output folder. Now the filled template lives in the system's temporary folder and a workbook is
-written unnamed (``O_TMPFILE``) and renamed over the old one in one step
+output folder. Now the filled template and the new workbook are written in the system's temporary
+folder, and the finished workbook is linked beside the old one and renamed over it at once
 (:func:`kostra_functions.safety.staged_write`).
 
 The output folder starts with the committed example workbooks. The run is killed, with its worker

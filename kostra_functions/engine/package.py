@@ -367,7 +367,7 @@ class Package:
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         safety.check_output_target(target)  # open in Excel/LibreOffice (a lock file) or read-only
-        # Unnamed while written where the system allows (nothing stray after kill -9), then renamed
+        # Written in the system's temporary folder (nothing stray here after kill -9), then renamed
         # over the target in one step, or created exclusively (of two runs, one wins).
         with safety.staged_write(target, exclusive=exclusive) as fh, zipfile.ZipFile(fh, "w") as zout:
             for info in self.entries:
