@@ -29,17 +29,17 @@ Reading Excel files (:func:`check_xlsx`, :func:`open_xlsx`, :func:`guarded_rows`
     runs ``vbaProject.bin``. Formulas are never evaluated by the readers (``data_only=True``: the
     values Excel saved).
 
-Writing (:func:`atomic_write`, :func:`csv_text`, :func:`text_cells`)
-    Every output is written to a temporary file next to the target, flushed to disk and renamed over
-    the target in one step (``os.replace``), so a crash or ``kill -9`` leaves either the old file or
-    the new one, never half a file. Workbooks (:func:`staged_write`) grow in the system's temporary
-    folder instead, so a killed run leaves nothing beside them either. An output the user did not allow us to overwrite is *created*
-    exclusively (:func:`publish_file`): two runs started together cannot both think the name is
-    free and silently overwrite each other. A target that another program has open (a LibreOffice
-    ``.~lock.<name>#`` or Excel ``~$<name>`` owner file next to it) or that is marked read-only is
-    refused with a Norwegian message before anything is written. Text from an export that begins
-    with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula: in XLSX as a string
-    cell (:func:`text_cells`), in CSV with a leading apostrophe (:func:`csv_text`).
+Writing (:func:`atomic_write`, :func:`atomic_path`, :func:`staged_write`, :func:`csv_text` …)
+    Every output is written to a temporary file in the system's temporary folder, flushed to disk,
+    linked beside the target under a hidden name and at once renamed over the target
+    (``os.replace``), so a crash or ``kill -9`` leaves either the old file or the new one, never
+    half a file, and nothing beside it. An output the user did not allow us to overwrite is
+    *created* exclusively (:func:`publish_file`): two runs started together cannot both think the
+    name is free and silently overwrite each other. A target that another program has open (a
+    LibreOffice ``.~lock.<name>#`` or Excel ``~$<name>`` owner file next to it) or that is marked
+    read-only is refused with a Norwegian message before anything is written. Text from an export
+    that begins with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula: in XLSX as
+    a string cell (:func:`text_cells`), in CSV with a leading apostrophe (:func:`csv_text`).
 
 Names (:func:`safe_filename`)
     A file or folder name made from a district's name cannot climb out of the output folder
@@ -484,33 +484,22 @@ def check_output_target(target: str | os.PathLike[str]) -> None:
 @contextlib.contextmanager
 def atomic_write(target: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None,
                  newline: str | None = None, exclusive: bool = False) -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``target``; on success it replaces ``target`` in one step.
+    """Open a temporary file (in the system's temporary folder); on success it replaces ``target``
+    in one step.
 
-    The data is flushed and fsynced before ``os.replace``, so after a crash the target holds either
-    the old content or the new, never a mix; on an exception the temporary file is removed and the
-    target is untouched. Refuses (before writing) a target that is open in another program or
-    read-only (:class:`OutputLockedError`). The new file keeps the old one's permission bits.
-    ``exclusive``: create the target, never replace one (see :func:`publish_file`).
+    The data is flushed and fsynced before the file is linked beside the target and renamed over it,
+    so after a crash the target holds either the old content or the new, never a mix; on an
+    exception the temporary file is removed and the target is untouched. Refuses (before writing)
+    a target that is open in another program or read-only (:class:`OutputLockedError`). The new
+    file keeps the old one's permission bits. ``exclusive``: create the target, never replace one
+    (see :func:`publish_file`).
     """
     t = Path(target)
     check_output_target(t)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-    except OSError as exc:
-        raise LedgerFormatError(f"kan ikke skrive i mappen «{t.parent}»: {exc.strerror or exc}.",
-                                where=str(t)) from None
-    tmp = Path(tmp_name)
-    try:
-        fh = os.fdopen(fd, mode) if "b" in mode else os.fdopen(fd, mode, encoding=encoding, newline=newline)
-        with fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        publish_file(tmp, t, exclusive=exclusive)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with _staging(t, exclusive) as staged, open(staged, mode, encoding=encoding, newline=newline) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
@@ -518,22 +507,10 @@ def atomic_path(target: str | os.PathLike[str], *, exclusive: bool = False) -> I
     """Like :func:`atomic_write` for writers that want a path (``openpyxl``'s ``wb.save(path)``)."""
     t = Path(target)
     check_output_target(t)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-    except OSError as exc:
-        raise LedgerFormatError(f"kan ikke skrive i mappen «{t.parent}»: {exc.strerror or exc}.",
-                                where=str(t)) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
+    with _staging(t, exclusive) as staged:
+        yield staged
+        with open(staged, "rb+") as fh:
             os.fsync(fh.fileno())
-        publish_file(tmp, t, exclusive=exclusive)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 @contextlib.contextmanager
@@ -547,16 +524,28 @@ def staged_write(target: str | os.PathLike[str], *, exclusive: bool = False) -> 
     there first. Every failure Python sees removes what was written.
     """
     t = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f"kostra-{t.stem[:40]}-", suffix=".tmp")
+    with _staging(t, exclusive) as staged, open(staged, "w+b") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _staging(target: Path, exclusive: bool) -> Iterator[Path]:
+    """A file in the system's temporary folder that, when the block succeeds, is moved beside
+    ``target`` (:func:`_move_beside`) and published as it (:func:`publish_file`); on any failure
+    Python sees, nothing written is left anywhere."""
+    if not os.access(target.parent, os.W_OK):
+        raise LedgerFormatError(f"kan ikke skrive i mappen «{target.parent}»: du har ikke skrivetilgang.",
+                                where=str(target))
+    fd, name = tempfile.mkstemp(prefix=f"kostra-{target.stem[:40]}-", suffix=".tmp")
+    os.close(fd)
     staged = Path(name)
     beside: Path | None = None
     try:
-        with os.fdopen(fd, "w+b") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        beside = _move_beside(staged, t)
-        publish_file(beside, t, exclusive=exclusive)
+        yield staged
+        beside = _move_beside(staged, target)
+        publish_file(beside, target, exclusive=exclusive)
         with contextlib.suppress(OSError):
             staged.unlink()
     except BaseException:

@@ -93,3 +93,21 @@ def test_beregn_with_overskriv_still_replaces(tmp_path: Path) -> None:
     assert out.read_bytes() == b"gammel"
     assert main(["beregn", str(WORKBOOK), "-o", str(out), "--overskriv"]) in (0, 1)
     assert zipfile.ZipFile(out).testzip() is None
+
+
+def test_nothing_grows_beside_the_target_while_it_is_written(tmp_path: Path) -> None:
+    """A kill -9 while writing leaves nothing in the output folder: the file grows in TMPDIR."""
+    out = tmp_path / "ut"
+    out.mkdir()
+    with safety.atomic_write(out / "a.csv", "w", encoding="utf-8") as fh:
+        fh.write("x" * 10_000)
+        assert list(out.iterdir()) == []
+    with safety.atomic_path(out / "b.xlsx") as path:
+        path.write_bytes(b"y" * 10_000)
+        assert list(out.iterdir()) == [out / "a.csv"]
+    with safety.staged_write(out / "c.xlsx", exclusive=True) as fh:
+        fh.write(b"z" * 10_000)
+        assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.xlsx", "c.xlsx"]
+    assert (out / "a.csv").read_text(encoding="utf-8") == "x" * 10_000
+    assert (out / "c.xlsx").read_bytes() == b"z" * 10_000
