@@ -155,10 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in argv
     argv = [a for a in argv if a != DEBUG_FLAG]
-    parser = build_parser()
-    with _norwegian():
-        args = parser.parse_args(argv)
     try:
+        parser = build_parser()
+        with _norwegian():
+            args = parser.parse_args(argv)  # a usage error exits here (SystemExit 2), as argparse does
         return int(args.func(args) or 0)
     except KostraError as exc:
         print(f"Feil: {exc}", file=sys.stderr)
