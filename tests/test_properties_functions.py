@@ -353,3 +353,12 @@ def test_disposition_dates_the_instalments_for_a_valid_year() -> None:
     rows = FUNCTIONS["KOSTRA_DISPONERING"].call(-300_000.0, 100_000.0, None, None, None, None, None, 2023.0)
     assert isinstance(rows, list)
     assert rows[-2:] == [["Tilbakeføring 2024", 100_000.0], ["Tilbakeføring 2025", 100_000.0]], rows
+
+
+def test_an_answer_quoting_a_full_cell_still_fits_in_a_cell() -> None:
+    """Found by the property test: KOSTRA_ATTESTASJON quoted a 32 767-character approver in its
+    finding, and the answer no longer fit in a cell. Long quotes are shortened."""
+    name = "Q" * EXCEL_CELL_LIMIT
+    result = FUNCTIONS["KOSTRA_ATTESTASJON"].call(REGISTER_RANGE, 12_500.0, 330.0, "Meny AS", name, name)
+    assert isinstance(result, str) and len(result) <= EXCEL_CELL_LIMIT
+    assert "ATT-FULLMAKT" in result and f"({EXCEL_CELL_LIMIT} tegn)" in result

@@ -103,6 +103,20 @@ def reason_text(exc: BaseException) -> str:
     return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
 
 
+#: The most characters an Excel cell holds.
+CELL_LIMIT = 32_767
+
+
+def cell_text(text: str) -> str:
+    """Text answered into a cell, within Excel's 32 767 characters: an answer quoting a pasted
+    cell-full of text has its long quotes shortened (as :func:`reason_text` does), and is cut at
+    the limit only if that is not enough."""
+    if len(text) <= CELL_LIMIT:
+        return text
+    text = _QUOTED.sub(_shorten_quote, text)
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+
+
 def error_from_exception(exc: KostraError) -> ExcelError:
     """The Excel error value a face shows for a library exception."""
     return ExcelError(exc.excel_error, reason_text(exc))

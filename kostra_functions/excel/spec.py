@@ -202,9 +202,17 @@ class ExcelFunction:
     def call(self, *raw: Any) -> Any:
         """Call with Excel semantics: a value, a table, or an :class:`ExcelError` with the reason."""
         try:
-            return self.call_python(*raw)
+            result = self.call_python(*raw)
         except KostraError as exc:
             return convert.error_from_exception(exc)
+        if type(result) is str and len(result) > convert.CELL_LIMIT:
+            return convert.cell_text(result)
+        if isinstance(result, list):
+            for row in result:
+                for i, cell in enumerate(row):
+                    if type(cell) is str and len(cell) > convert.CELL_LIMIT:
+                        row[i] = convert.cell_text(cell)
+        return result
 
     def explain(self, *raw: Any) -> str:
         """The Norwegian reason a call fails, or an empty string when it succeeds (``KOSTRA_FEIL``)."""
