@@ -37,3 +37,31 @@ def kroner(amount: float | Decimal, decimals: int | None = None) -> str:
     integer, _, fraction = f"{abs(value):f}".partition(".")
     text = whole(int(integer))
     return f"{sign}{text},{fraction}" if decimals else f"{sign}{text}"
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """A number of things in Norwegian: ``count(1, "celle", "celler")`` → ``1 celle``, 2 → ``2 celler``.
+
+    >>> count(1, "celle", "celler"), count(0, "celle", "celler"), count(12345, "formel", "formler")
+    ('1 celle', '0 celler', '12 345 formler')
+    """
+    return f"{whole(n)} {singular if n == 1 else plural}"
+
+
+def number(value: float) -> str:
+    """Any number as a Norwegian reads it, with every digit the float has (for showing a difference
+    between two stored values, where rounding would hide it): ``1234.5`` → ``1 234,5``,
+    ``-0.1000000001`` → ``-0,1000000001``, ``1e-05`` → ``0,00001``.
+
+    >>> number(1234.5), number(-1234567.0), number(1e-05), number(0.30000000000000004)
+    ('1 234,5', '-1 234 567', '0,00001', '0,30000000000000004')
+    """
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return {"nan": "ikke et tall", "inf": "uendelig", "-inf": "minus uendelig"}[repr(value)]
+    text = format(Decimal(repr(value)), "f")
+    sign = "-" if text.startswith("-") else ""
+    integer, _, fraction = text.lstrip("-").partition(".")
+    fraction = fraction.rstrip("0")
+    body = whole(int(integer))
+    return f"{sign}{body},{fraction}" if fraction else f"{sign}{body}"

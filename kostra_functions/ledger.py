@@ -576,7 +576,12 @@ def _read_csv(path: Path, source: _Source, *, kind: str | None, year: int | None
         numeric = bool(seen) and all(_NUMBER_TEXT.match(v) for v in seen if v)
         guessed[i] = "float64" if numeric and not few else safe[i]
     read_kwargs: dict[str, Any] = dict(
-        sep=sep, header=None, skiprows=header_row, encoding=encoding,
+        # The columns are the header's or the first data row's (a trailing «;»): without names,
+        # pandas takes their number from the first line after the header, so a blank line there made
+        # every row «no data» (issue 15). A later, wider row is still refused by the parser.
+        sep=sep, header=None, names=range(max(len(header_cells), len(sample[0]) if sample else 0)),
+        index_col=False,
+        skiprows=header_row, encoding=encoding,
         keep_default_na=False, na_filter=True, na_values=[""], skip_blank_lines=False, quotechar='"',
         engine="c", decimal=decimal,
     )

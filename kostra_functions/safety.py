@@ -29,14 +29,17 @@ Reading Excel files (:func:`check_xlsx`, :func:`open_xlsx`, :func:`guarded_rows`
     runs ``vbaProject.bin``. Formulas are never evaluated by the readers (``data_only=True``: the
     values Excel saved).
 
-Writing (:func:`atomic_write`, :func:`csv_text`, :func:`text_cells`)
-    Every output is written to a temporary file next to the target, flushed to disk and renamed over
-    the target in one step (``os.replace``), so a crash or ``kill -9`` leaves either the old file or
-    the new one, never half a file. A target that another program has open (a LibreOffice
-    ``.~lock.<name>#`` or Excel ``~$<name>`` owner file next to it) or that is marked read-only is
-    refused with a Norwegian message before anything is written. Text from an export that begins
-    with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula: in XLSX as a string
-    cell (:func:`text_cells`), in CSV with a leading apostrophe (:func:`csv_text`).
+Writing (:func:`atomic_write`, :func:`atomic_path`, :func:`staged_write`, :func:`csv_text` …)
+    Every output is written to a temporary file in the system's temporary folder, flushed to disk,
+    linked beside the target under a hidden name and at once renamed over the target
+    (``os.replace``), so a crash or ``kill -9`` leaves either the old file or the new one, never
+    half a file, and nothing beside it. An output the user did not allow us to overwrite is
+    *created* exclusively (:func:`publish_file`): two runs started together cannot both think the
+    name is free and silently overwrite each other. A target that another program has open (a
+    LibreOffice ``.~lock.<name>#`` or Excel ``~$<name>`` owner file next to it) or that is marked
+    read-only is refused with a Norwegian message before anything is written. Text from an export
+    that begins with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula: in XLSX as
+    a string cell (:func:`text_cells`), in CSV with a leading apostrophe (:func:`csv_text`).
 
 Names (:func:`safe_filename`)
     A file or folder name made from a district's name cannot climb out of the output folder
@@ -70,6 +73,7 @@ __all__ = [
     "MAX_SHEET_CELLS",
     "MAX_SHEET_ROWS",
     "MAX_UNPACKED_BYTES",
+    "OutputExistsError",
     "OutputLockedError",
     "UnsafeFileError",
     "atomic_path",
@@ -81,7 +85,9 @@ __all__ = [
     "harden_openpyxl",
     "lock_files",
     "open_xlsx",
+    "publish_file",
     "safe_filename",
+    "staged_write",
     "text_cells",
     "translate_error",
 ]
@@ -111,6 +117,10 @@ _CHUNK = 1 << 20
 
 class UnsafeFileError(LedgerFormatError):
     """A file refused because opening it could harm the machine (zip bomb, XML entities, huge sheet)."""
+
+
+class OutputExistsError(LedgerFormatError):
+    """The output file appeared while we worked (another run wrote it): nothing was written."""
 
 
 class OutputLockedError(LedgerFormatError):
@@ -473,56 +483,162 @@ def check_output_target(target: str | os.PathLike[str]) -> None:
 
 @contextlib.contextmanager
 def atomic_write(target: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None,
-                 newline: str | None = None) -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``target``; on success it replaces ``target`` in one step.
+                 newline: str | None = None, exclusive: bool = False) -> Iterator[IO[Any]]:
+    """Open a temporary file (in the system's temporary folder); on success it replaces ``target``
+    in one step.
 
-    The data is flushed and fsynced before ``os.replace``, so after a crash the target holds either
-    the old content or the new, never a mix; on an exception the temporary file is removed and the
-    target is untouched. Refuses (before writing) a target that is open in another program or
-    read-only (:class:`OutputLockedError`). The new file keeps the old one's permission bits.
+    The data is flushed and fsynced before the file is linked beside the target and renamed over it,
+    so after a crash the target holds either the old content or the new, never a mix; on an
+    exception the temporary file is removed and the target is untouched. Refuses (before writing)
+    a target that is open in another program or read-only (:class:`OutputLockedError`). The new
+    file keeps the old one's permission bits. ``exclusive``: create the target, never replace one
+    (see :func:`publish_file`).
     """
     t = Path(target)
     check_output_target(t)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-    except OSError as exc:
-        raise LedgerFormatError(f"kan ikke skrive i mappen «{t.parent}»: {exc.strerror or exc}.",
-                                where=str(t)) from None
-    tmp = Path(tmp_name)
-    try:
-        fh = os.fdopen(fd, mode) if "b" in mode else os.fdopen(fd, mode, encoding=encoding, newline=newline)
-        with fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        _replace(tmp, t)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with _staging(t, exclusive) as staged, open(staged, mode, encoding=encoding, newline=newline) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, exclusive: bool = False) -> Iterator[Path]:
     """Like :func:`atomic_write` for writers that want a path (``openpyxl``'s ``wb.save(path)``)."""
     t = Path(target)
     check_output_target(t)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-    except OSError as exc:
-        raise LedgerFormatError(f"kan ikke skrive i mappen «{t.parent}»: {exc.strerror or exc}.",
-                                where=str(t)) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
+    with _staging(t, exclusive) as staged:
+        yield staged
+        with open(staged, "rb+") as fh:
             os.fsync(fh.fileno())
-        _replace(tmp, t)
+
+
+@contextlib.contextmanager
+def staged_write(target: str | os.PathLike[str], *, exclusive: bool = False) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``target`` only when the block succeeds (like :func:`atomic_write`).
+
+    The file is written in the system's temporary folder, so a process killed while writing
+    (``kill -9``, a power cut) leaves nothing in the output folder. When it is complete and on disk
+    it is linked into the target's folder under a hidden name and at once renamed over the target
+    (or, with ``exclusive``, created: :func:`publish_file`); on another file system it is copied
+    there first. Every failure Python sees removes what was written.
+    """
+    t = Path(target)
+    with _staging(t, exclusive) as staged, open(staged, "w+b") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def _staging(target: Path, exclusive: bool) -> Iterator[Path]:
+    """A file in the system's temporary folder that, when the block succeeds, is moved beside
+    ``target`` (:func:`_move_beside`) and published as it (:func:`publish_file`); on any failure
+    Python sees, nothing written is left anywhere."""
+    if not os.access(target.parent, os.W_OK):
+        raise LedgerFormatError(f"kan ikke skrive i mappen «{target.parent}»: du har ikke skrivetilgang.",
+                                where=str(target))
+    fd, name = tempfile.mkstemp(prefix=f"kostra-{target.stem[:40]}-", suffix=".tmp")
+    os.close(fd)
+    staged = Path(name)
+    beside: Path | None = None
+    try:
+        yield staged
+        beside = _move_beside(staged, target)
+        publish_file(beside, target, exclusive=exclusive)
+        with contextlib.suppress(OSError):
+            staged.unlink()
     except BaseException:
+        for leftover in (staged, beside):
+            if leftover is not None:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+        raise
+
+
+def _move_beside(staged: Path, target: Path) -> Path:
+    """Give the finished file a hidden name next to ``target`` (a hard link, or a copy on another
+    file system); returns the new name. The caller removes the staged name after publishing, so the
+    hidden name exists only for the moment between two renames."""
+    for _ in range(100):
+        beside = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
+        try:
+            os.link(staged, beside)
+        except FileExistsError:
+            continue
+        except OSError:  # another file system (or no hard links): copy, then make it durable
+            try:
+                with open(staged, "rb") as src, open(beside, "xb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+            except FileExistsError:
+                continue
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    beside.unlink()
+                raise
+        return beside
+    raise LedgerFormatError("fant ikke et ledig navn for en midlertidig fil.", where=str(target))
+
+
+def publish_file(tmp: str | os.PathLike[str], target: str | os.PathLike[str], *,
+                 exclusive: bool = False) -> None:
+    """Give the finished temporary file ``tmp`` (in the target's folder) the name ``target``.
+
+    Without ``exclusive`` it replaces whatever is there in one step (``os.replace``). With
+    ``exclusive`` the target is *created*, never replaced: ``os.link`` fails if the name exists,
+    atomically, so of two runs writing the same new file at the same time exactly one wins and the
+    other gets :class:`OutputExistsError` (a check «does it exist?» before writing cannot see the
+    other run, which is still calculating). On a file system without hard links (FAT, some network
+    shares) the name is reserved with ``O_CREAT | O_EXCL`` and then replaced by the finished file.
+    ``tmp`` is gone afterwards in every case.
+    """
+    tmp, target = Path(tmp), Path(target)
+    if not exclusive:
+        _replace(tmp, target)
+        return
+    try:
+        _set_new_mode(tmp)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise _exists(target) from None
+        except OSError:  # no hard links here: reserve the name exclusively, then fill it
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            except FileExistsError:
+                raise _exists(target) from None
+            _replace(tmp, target)
+            return
+        _fsync_dir(target.parent)
+    finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise
+
+
+def _exists(target: Path) -> OutputExistsError:
+    return OutputExistsError(
+        "filen ble laget av et annet program eller en annen kjøring mens denne arbeidet, så den er ikke "
+        "skrevet over. Velg et annet filnavn, eller bruk --overskriv for å erstatte den.", where=str(target))
+
+
+def _set_new_mode(tmp: Path) -> None:
+    """The permission bits a new file gets (``mkstemp`` makes it private to its owner)."""
+    with contextlib.suppress(OSError):
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def _replace(tmp: Path, target: Path) -> None:
@@ -530,10 +646,7 @@ def _replace(tmp: Path, target: Path) -> None:
         with contextlib.suppress(OSError):
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
     else:
-        with contextlib.suppress(OSError):
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        _set_new_mode(tmp)
     try:
         os.replace(tmp, target)
     except PermissionError:
@@ -541,12 +654,7 @@ def _replace(tmp: Path, target: Path) -> None:
                                 "og prøv igjen; ingenting er skrevet.", where=str(target)) from None
     except OSError as exc:
         raise LedgerFormatError(f"kan ikke skrive filen: {exc.strerror or exc}.", where=str(target)) from None
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    _fsync_dir(target.parent)
 
 
 #: Text that a spreadsheet would run as a formula when it starts a cell.

@@ -67,6 +67,29 @@ def _ruleset(ruleset: str | RuleSet | None, default: str) -> RuleSet:
     return load_ruleset(ruleset or default)
 
 
+def check_accounting_year(year: int | None, rs: RuleSet) -> None:
+    """Refuse an accounting year outside the rule set's range (``arsresultat.regnskapsar``).
+
+    The range runs from the year the regulation was adopted to the newest year with a KOSTRA code
+    list plus the years of an economic plan: «23», «1899» or «2099» is a typing error, never a year
+    a result is distributed for.
+    """
+    if year is None:
+        return
+    first = rs.get("arsresultat.regnskapsar.forste", None)
+    if first is None:  # a rule set of its own without a range: only the plainly impossible is refused
+        first, last = 1900, 9999
+    else:
+        from kostra_functions.codes.catalog import latest_year
+
+        last = latest_year() + int(rs.get("arsresultat.regnskapsar.planlagte_ar", 0))
+    if not int(first) <= year <= last:
+        raise OutOfRangeError(
+            f"Argumentet «regnskapsår» ({year}) er utenfor årene regelsettet «{rs.name}» gjelder for "
+            f"({int(first)}–{last}). Skriv året med fire sifre, f.eks. {min(max(2023, int(first)), last)}."
+        )
+
+
 def to_ore(value: Any, arg: str) -> Decimal:
     """A kroner amount as a Decimal of whole øre; refuses amounts with a fraction of an øre.
 
@@ -234,6 +257,7 @@ def repayment_plan(
     ``extended_granted`` (seed 004 «Forlenget tilbakebetaling»). Fewer years are allowed.
     """
     rs = _ruleset(ruleset, YEAREND_RULESET)
+    check_accounting_year(accounting_year, rs)
     total = to_ore(amount, "beløp") if not isinstance(amount, Decimal) else amount.quantize(ORE)
     rule_years = int(rs.get("arsresultat.merforbruk.tilbakebetaling_ar"))
     n = rule_years if years is None else years
@@ -280,6 +304,7 @@ def distribute_result(
     units use :func:`close_year`.
     """
     rs = _ruleset(ruleset, YEAREND_RULESET)
+    check_accounting_year(accounting_year, rs)
     result = _money(net_result, "nettoresultat")
     before = _money(fund_before, "fond_før")
     deficit_m = _money(municipal_deficit, "kommunens_merforbruk")

@@ -56,10 +56,12 @@ def _workbook(path: Path, *, padding_mb: int = 0, value: int = 1) -> Path:
     return path
 
 
-def _kostra(*args: str) -> subprocess.Popen[str]:
+def _kostra(*args: str, tmpdir: Path | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "TMPDIR": str(tmpdir)} if tmpdir is not None else None
     return subprocess.Popen(
         [sys.executable, "-m", "kostra_functions.cli", *args],
         cwd=REPO,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -74,12 +76,14 @@ def test_kill_9_while_writing_leaves_the_previous_workbook_intact(tmp_path: Path
     source = _workbook(tmp_path / "stor.xlsx", padding_mb=100, value=21)
     target = _workbook(tmp_path / "resultat.xlsx", value=1)  # last month's workbook
     before = target.read_bytes()
+    staging = tmp_path / "tmp"  # the system's temporary folder, where the new workbook grows (issue 15)
+    staging.mkdir()
     for _attempt in range(3):  # the kill must land while the temporary file grows; retry if we were late
-        proc = _kostra("beregn", str(source), "-o", str(target), "--overskriv")
+        proc = _kostra("beregn", str(source), "-o", str(target), "--overskriv", tmpdir=staging)
         killed_at = None
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
-            temps = [p for p in tmp_path.iterdir() if p.name.startswith(".resultat.") and p.suffix == ".tmp"]
+            temps = [p for p in staging.iterdir() if p.name.startswith("kostra-resultat-")]
             sizes = [p.stat().st_size for p in temps if p.exists()]
             if any(0 < s < 90 * 1024 * 1024 for s in sizes):
                 os.kill(proc.pid, signal.SIGKILL)
@@ -94,6 +98,7 @@ def test_kill_9_while_writing_leaves_the_previous_workbook_intact(tmp_path: Path
     assert proc.returncode == -signal.SIGKILL
     assert target.read_bytes() == before, "the previous workbook changed"
     assert [p.name for p in tmp_path.iterdir() if p.name == target.name] == [target.name]
+    assert not [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"], "nothing stray beside it"
     with zipfile.ZipFile(target) as zf:
         assert zf.testzip() is None  # and it is a whole workbook, not half of the new one
     # the next run succeeds and replaces it with a complete workbook

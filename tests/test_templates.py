@@ -205,7 +205,7 @@ def test_check_reports_a_changed_value_cell_by_cell(generated: dict[str, Path], 
     assert main(["sjekk", str(tampered), "--jobber", "1"]) == 1
     err = capsys.readouterr().err
     assert f"FEIL {tampered}" in err
-    assert "  Avviksprognose!D8: lagret 2600.0, beregnet 2500.0\n" in err
+    assert "  Avviksprognose!D8: lagret 2 600, beregnet 2 500\n" in err
     assert err.count("lagret") == 1  # nothing else differs
 
 

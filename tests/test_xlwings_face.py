@@ -430,7 +430,8 @@ def test_sjekk_finds_the_known_failure_modes(tmp_path: Path) -> None:
     bare.chmod(0o755)
     addin.write_conf(conf, addin.conf_settings(str(bare)))
     text = " ".join(f.text for f in addin.check(conf, platform="linux") if not f.ok)
-    assert "kostra-functions mangler" in text and "pip install kostra-functions" in text
+    assert "kostra-functions mangler" in text
+    assert "pip install kostra_functions-<versjon>-py3-none-any.whl" in text
 
     other = tmp_path / "annen.conf"
     addin.write_conf(other, {"UDF MODULES": "min_modul"})
@@ -444,6 +445,6 @@ def test_known_excel_error_messages_are_explained() -> None:
     text = explain_error("Could not activate Python COM server, hr = -2147023541")
     assert text and "Microsoft Store" in text and "pywin32" in text and "kostra addin sjekk" in text
     assert "oppdater" in (explain_error("Could not load xlwings64-0.37.8.dll from either") or "")
-    assert "pip install kostra-functions" in (explain_error("ModuleNotFoundError: No module named "
+    assert "pip install <hjulfila kostra_functions" in (explain_error("ModuleNotFoundError: No module named "
                                                             "'kostra_functions'") or "")
     assert explain_error("noe helt annet") is None

@@ -27,10 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from kostra_functions.safety import atomic_write
 
 #: The Python module whose functions Excel imports (xlwings' "UDF MODULES" setting).
 UDF_MODULE = "kostra_functions.excel.xlwings_udfs"
@@ -85,8 +88,8 @@ KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
     (
         "no module named 'kostra_functions'",
         "kostra-functions er ikke installert i Python-tolken Excel bruker (INTERPRETER_WIN i "
-        "xlwings.conf). Installer den der med «<tolk> -m pip install kostra-functions», eller kjør "
-        "«kostra addin konfig» fra riktig Python.",
+        "xlwings.conf). Installer den der med «<tolk> -m pip install <hjulfila kostra_functions-….whl>», "
+        "eller kjør «kostra addin konfig» fra riktig Python.",
     ),
     (
         "no module named 'xlwings'",
@@ -166,15 +169,22 @@ def write_conf(path: Path, settings: dict[str, str]) -> None:
     new_lines = [_encode_value(k, v) for k, v in settings.items()]
     ours = {k.upper() for k in settings}
     kept: list[bytes] = []
+    if path.is_dir():
+        raise ValueError(f"«{path}» er en mappe; oppgi xlwings.conf-fila.")
     if path.is_file():
         for raw in path.read_bytes().splitlines(keepends=True):
+            if raw.strip() and not _CONF_LINE.match(raw.strip()):
+                raise ValueError(f"«{path}» ser ikke ut som en xlwings.conf-fil (linjene skal være "
+                                 '"NØKKEL","verdi"); den er ikke endret.')
             key = raw.split(b",", 1)[0].strip().strip(b'"').decode(CONF_ENCODING, errors="replace").upper()
             if raw.strip() and key not in ours:
                 kept.append(raw if raw.endswith(b"\n") else raw + b"\r\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(b"".join(kept + new_lines))
-    tmp.replace(path)
+    with atomic_write(path) as fh:  # a temporary file that is removed on any failure
+        fh.write(b"".join(kept + new_lines))
+
+
+_CONF_LINE = re.compile(rb'^"[^"\r\n]*"\s*,\s*"[^"\r\n]*"$')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,10 +248,13 @@ def check(conf_path: Path, *, platform: str | None = None, localappdata: str | N
             "Dette er ikke Windows: skrivebordstillegget (xlwings) virker bare i Excel for Windows. "
             "I Excel på nett og på Mac brukes KOSTRA-funksjonene gjennom xlwings Server (kostra server)."
         )))
+    # Off Windows «kostra addin konfig» writes nothing unless given --til: say where it helps.
+    where = "" if windows else (" på Windows-maskinen (her skriver den bare til en fil du oppgir med "
+                                "--til FIL)")
     conf = read_conf(conf_path)
     if not conf:
         findings.append(Finding(False, f"Fant ingen xlwings-innstillinger i {conf_path}: "
-                                       "kjør «kostra addin konfig»."))
+                                       f"kjør «kostra addin konfig»{where}."))
         return findings
     findings.append(Finding(True, f"Innstillinger lest fra {conf_path}."))
     modules = [m.strip() for m in conf.get("UDF MODULES", "").split(";") if m.strip()]
@@ -249,11 +262,11 @@ def check(conf_path: Path, *, platform: str | None = None, localappdata: str | N
         findings.append(Finding(True, f"UDF MODULES inneholder {UDF_MODULE}."))
     else:
         findings.append(Finding(False, f"UDF MODULES inneholder ikke {UDF_MODULE}: "
-                                       "kjør «kostra addin konfig»."))
+                                       f"kjør «kostra addin konfig»{where}."))
     interpreter = conf.get("INTERPRETER_WIN") or conf.get("INTERPRETER", "")
     if not interpreter:
         findings.append(Finding(False, "INTERPRETER_WIN mangler: Excel vil lete etter «pythonw» i PATH. "
-                                       "Kjør «kostra addin konfig»."))
+                                       f"Kjør «kostra addin konfig»{where}."))
         return findings
     if windows and "\\windowsapps\\" in interpreter.lower():
         findings.append(Finding(False, (
@@ -263,7 +276,8 @@ def check(conf_path: Path, *, platform: str | None = None, localappdata: str | N
     try:
         info = probe_interpreter(interpreter)
     except (OSError, RuntimeError) as exc:
-        findings.append(Finding(False, f"{exc} Rett INTERPRETER_WIN med «kostra addin konfig --tolk <sti>»."))
+        findings.append(Finding(False, f"{exc} Rett INTERPRETER_WIN med «kostra addin konfig --tolk <sti>»"
+                                       f"{where}."))
         return findings
     findings.append(Finding(True, f"Python {info.get('python')} i «{interpreter}» starter."))
     for package, name in (("xlwings", "xlwings"), ("kostra_functions", "kostra-functions")):
@@ -272,7 +286,8 @@ def check(conf_path: Path, *, platform: str | None = None, localappdata: str | N
         else:
             findings.append(Finding(False, (
                 f"{name} mangler i «{interpreter}» ({info.get(package + '_error')}). Installer med "
-                f"«\"{interpreter}\" -m pip install kostra-functions»."
+                f"«\"{interpreter}\" -m pip install kostra_functions-<versjon>-py3-none-any.whl» (hjulfila "
+                "fra den som drifter kostra-functions; se brukerveiledningen, «Installere»)."
             )))
     if info.get("kostra_functions") and info.get("udfs") is None:
         findings.append(Finding(False, f"Funksjonsmodulen kan ikke lastes: {info.get('udfs_error')}."))

@@ -25,18 +25,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.package import WorkbookError
     from kostra_functions.engine.recalc import recalculate
+    from kostra_functions.formatting import count
 
     if args.ut is None and not args.overskriv:
         raise WorkbookError("Oppgi utfil med -o UTFIL, eller --overskriv for å skrive resultatet inn i "
                             f"{args.fil}.")
     result = recalculate(args.fil, args.ut, overwrite=args.overskriv)
     calc = result.calculation
-    print(f"Beregnet {calc.formula_cells} formler i {result.source.name} og skrev {result.output}.")
+    print(f"Beregnet {count(calc.formula_cells, 'formel', 'formler')} i {result.source.name} og skrev "
+          f"{result.output}.")
     spilled = [key for key, area in calc.spills.items() if area.shape != (1, 1)]
     if spilled:
-        print(f"{len(spilled)} formler gir en tabell (dynamisk matrise) og er lagret med sine verdier.")
+        print(f"{count(len(spilled), 'formel', 'formler')} gir en tabell (dynamisk matrise) og er lagret med "
+              "sine verdier.")
     if result.issues:
-        print(f"{len(result.issues)} celler har feilverdi:", file=sys.stderr)
+        print(f"{count(len(result.issues), 'celle', 'celler')} har feilverdi:", file=sys.stderr)
         for issue in result.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1

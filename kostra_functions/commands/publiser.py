@@ -24,13 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.publish import publish
+    from kostra_functions.formatting import count
 
     result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede)
-    print(f"Skrev {result.output} med {result.formulas_replaced} formler erstattet av verdier.")
+    print(f"Skrev {result.output} med {count(result.formulas_replaced, 'formel', 'formler')} erstattet av "
+          "verdier.")
     for warning in result.warnings:
         print(f"Advarsel: {warning}", file=sys.stderr)
     if result.issues:
-        print(f"{len(result.issues)} celler har feilverdi (vises som feil i kopien):", file=sys.stderr)
+        print(f"{count(len(result.issues), 'celle', 'celler')} har feilverdi (vises som feil i kopien):",
+              file=sys.stderr)
         for issue in result.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from kostra_functions import example_data
     from kostra_functions.engine.regenerate import regenerate
+    from kostra_functions.formatting import count
 
     data = args.data or example_data.DATA_DIR.parent
     names = [n.strip() for n in args.maler.split(",") if n.strip()] if args.maler else None
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                           "de er lagt til nederst.")
             if r.issues:
                 failed += 1
-                print(f"  {len(r.issues)} celler har feilverdi:", file=sys.stderr)
+                print(f"  {count(len(r.issues), 'celle', 'celler')} har feilverdi:", file=sys.stderr)
                 for issue in r.issues[:20]:
                     print(f"    {issue}", file=sys.stderr)
     return 1 if failed else 0

@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.check import check_folder
+    from kostra_functions.formatting import count, whole
 
     results = check_folder(args.mappe, jobs=args.jobber)
     if not results:
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for r in results:
         if r.ok:
-            print(f"OK   {r.path} ({r.formula_cells} formler)")
+            print(f"OK   {r.path} ({count(r.formula_cells, 'formel', 'formler')})")
             continue
         failed += 1
         print(f"FEIL {r.path}", file=sys.stderr)
@@ -43,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
         for d in r.differences[:MAX_SHOWN]:
             print(f"  {d}", file=sys.stderr)
         if len(r.differences) > MAX_SHOWN:
-            print(f"  … og {len(r.differences) - MAX_SHOWN} celler til", file=sys.stderr)
+            print(f"  … og {count(len(r.differences) - MAX_SHOWN, 'celle', 'celler')} til", file=sys.stderr)
         for issue in r.issues[:MAX_SHOWN]:
             print(f"  {issue}", file=sys.stderr)
     if failed:
-        print(f"{failed} av {len(results)} arbeidsbøker stemmer ikke. Kjør «kostra regenerer» på nytt "
-              "og sjekk inn resultatet.", file=sys.stderr)
+        print(f"{whole(failed)} av {count(len(results), 'arbeidsbok', 'arbeidsbøker')} stemmer ikke. Kjør "
+              "«kostra regenerer» på nytt og sjekk inn resultatet.", file=sys.stderr)
         return 1
-    print(f"Alle {len(results)} arbeidsbøker stemmer.")
+    print("Arbeidsboken stemmer." if len(results) == 1
+          else f"Alle {whole(len(results))} arbeidsbøkene stemmer.")
     return 0

@@ -18,6 +18,7 @@ from kostra_functions.engine.package import Package, make_ref
 from kostra_functions.engine.recalc import CellIssue, calculate, iter_stored_values, sheet_ref, values_equal
 from kostra_functions.errors import KostraError
 from kostra_functions.excel.convert import ExcelError
+from kostra_functions.formatting import number
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ def show(value: Any) -> str:
         return value.code
     if isinstance(value, bool):
         return "SANN" if value else "USANN"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, (int, float)):
+        return number(value)
     return f"«{value}»"
 
 

@@ -17,7 +17,6 @@ import functools
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -352,11 +351,13 @@ class Package:
     # -- writing -------------------------------------------------------------------------------
 
     def write(self, out: str | os.PathLike[str], replaced: dict[str, bytes] | None = None,
-              added: dict[str, bytes] | None = None, removed: Iterable[str] = ()) -> None:
+              added: dict[str, bytes] | None = None, removed: Iterable[str] = (),
+              exclusive: bool = False) -> None:
         """Write the package to ``out`` atomically: a temp file in the same folder, then os.replace.
 
         Parts not in ``replaced`` are written with their original bytes and zip metadata. If
-        anything fails, ``out`` is untouched and the temp file is removed.
+        anything fails, ``out`` is untouched and the temp file is removed. ``exclusive``: create
+        ``out``, never replace it (:func:`kostra_functions.safety.publish_file`).
         """
         from kostra_functions import safety
 
@@ -366,49 +367,24 @@ class Package:
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         safety.check_output_target(target)  # open in Excel/LibreOffice (a lock file) or read-only
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zout:
-                for info in self.entries:
-                    if info.filename in removed:
-                        continue
-                    data = replaced.get(info.filename, self.data[info.filename])
-                    new_info = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                    new_info.compress_type = info.compress_type
-                    new_info.external_attr = info.external_attr
-                    new_info.create_system = info.create_system
-                    new_info.comment = info.comment
-                    new_info.extra = info.extra if info.compress_type == zipfile.ZIP_STORED else b""
-                    zout.writestr(new_info, data)
-                for name, data in added.items():
-                    new_info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    new_info.compress_type = zipfile.ZIP_DEFLATED
-                    zout.writestr(new_info, data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if target.exists():
-                try:
-                    os.chmod(tmp, target.stat().st_mode & 0o777)
-                except OSError:
-                    pass
-            else:
-                os.chmod(tmp, 0o644 & ~_umask())
-            try:
-                os.replace(tmp, target)
-            except PermissionError:  # Windows: the target is open in Excel
-                raise safety.OutputLockedError(
-                    "filen kan ikke erstattes; den er trolig åpen i et annet program. Lukk den og prøv "
-                    "igjen; ingenting er skrevet.", where=str(target)) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        # Written in the system's temporary folder (nothing stray here after kill -9), then renamed
+        # over the target in one step, or created exclusively (of two runs, one wins).
+        with safety.staged_write(target, exclusive=exclusive) as fh, zipfile.ZipFile(fh, "w") as zout:
+            for info in self.entries:
+                if info.filename in removed:
+                    continue
+                data = replaced.get(info.filename, self.data[info.filename])
+                new_info = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                new_info.compress_type = info.compress_type
+                new_info.external_attr = info.external_attr
+                new_info.create_system = info.create_system
+                new_info.comment = info.comment
+                new_info.extra = info.extra if info.compress_type == zipfile.ZIP_STORED else b""
+                zout.writestr(new_info, data)
+            for name, data in added.items():
+                new_info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                new_info.compress_type = zipfile.ZIP_DEFLATED
+                zout.writestr(new_info, data)
 
 
 def resolve_target(base: str, target: str) -> str:

@@ -110,7 +110,7 @@ def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, 
         )
     removed, more = _drop_calc_chain(pkg)
     replaced.update(more)
-    pkg.write(out, replaced=replaced, removed=removed)
+    pkg.write(out, replaced=replaced, removed=removed, exclusive=not overwrite)
     warnings = _kostra_outside_cells(pkg)
     return PublishResult(src, out, count, calc.issues if calc else [], warnings)
 

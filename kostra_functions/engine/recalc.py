@@ -960,8 +960,10 @@ def _pos(ref: str) -> Pos:
 # Writing the results into the package
 
 
-def write_calculation(pkg: Package, calc: Calculation, out: str | Path) -> None:
-    """Write ``pkg`` to ``out`` with every computed value stored as the cell's cached value."""
+def write_calculation(pkg: Package, calc: Calculation, out: str | Path, *, exclusive: bool = False) -> None:
+    """Write ``pkg`` to ``out`` with every computed value stored as the cell's cached value.
+
+    ``exclusive``: create ``out``, never replace a file that appeared meanwhile (no ``--overskriv``)."""
     metadata = DynamicArrayMetadata.read(pkg)
     parsed, calc._parsed = calc._parsed, None  # the sheets calculate() parsed, changed below: once
     sheets = parsed[1] if parsed is not None and parsed[0] is pkg else _load_sheets(pkg, metadata)
@@ -975,7 +977,7 @@ def write_calculation(pkg: Package, calc: Calculation, out: str | Path) -> None:
     workbook = _without_full_calc_on_load(pkg)
     if workbook is not None:
         replaced[pkg.workbook_part] = workbook
-    pkg.write(out, replaced=replaced, added=added)
+    pkg.write(out, replaced=replaced, added=added, exclusive=exclusive)
 
 
 def _without_full_calc_on_load(pkg: Package) -> bytes | None:
@@ -1117,7 +1119,7 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
     check_output_path(src, out, overwrite)
     pkg = Package.read(src)
     calc = calculate(pkg, engine)
-    write_calculation(pkg, calc, out)
+    write_calculation(pkg, calc, out, exclusive=not overwrite)
     return RecalcResult(src, out, calc)
 
 

@@ -259,7 +259,9 @@ def run_job(job: Job) -> JobResult:
         target = output_path(job.out_dir, job.district, template.name, job.period)
         carried = carry_over(template, fill, previous_workbook(target))
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="kostra-mal-", dir=target.parent) as tmp:
+        # The filled template is an intermediate file: in the system's temporary folder, never in
+        # the output folder (a run killed here leaves nothing among the workbooks).
+        with tempfile.TemporaryDirectory(prefix="kostra-mal-") as tmp:
             filled = fill_template(template, built, fill, Path(tmp) / "utfylt.xlsx")
             result = recalculate(filled, target, overwrite=True)
         return JobResult(district.name, template.name, target, result.issues, carried=carried)

@@ -78,9 +78,48 @@ def as_excel_error(value: Any) -> ExcelError | None:
     return None
 
 
+#: A reason longer than this is shortened (a cell holds 32 767 characters; a reason quoting a whole
+#: pasted text would not fit, and nobody reads it): quoted values over :data:`QUOTE_LIMIT` characters
+#: keep their start and end.
+REASON_LIMIT = 2000
+QUOTE_LIMIT = 80
+_QUOTED = re.compile(r"«([^«»]*)»")
+
+
+def _shorten_quote(match: re.Match[str]) -> str:
+    text = match.group(1)
+    if len(text) <= QUOTE_LIMIT:
+        return match.group(0)
+    keep = QUOTE_LIMIT // 2 - 2
+    return f"«{text[:keep]} … {text[-keep:]}» ({len(text)} tegn)"
+
+
+def reason_text(exc: BaseException) -> str:
+    """The Norwegian reason of an error as a cell shows it: quoted long values shortened."""
+    text = str(exc)
+    if len(text) <= QUOTE_LIMIT:
+        return text
+    text = _QUOTED.sub(_shorten_quote, text)
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+#: The most characters an Excel cell holds.
+CELL_LIMIT = 32_767
+
+
+def cell_text(text: str) -> str:
+    """Text answered into a cell, within Excel's 32 767 characters: an answer quoting a pasted
+    cell-full of text has its long quotes shortened (as :func:`reason_text` does), and is cut at
+    the limit only if that is not enough."""
+    if len(text) <= CELL_LIMIT:
+        return text
+    text = _QUOTED.sub(_shorten_quote, text)
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+
+
 def error_from_exception(exc: KostraError) -> ExcelError:
     """The Excel error value a face shows for a library exception."""
-    return ExcelError(exc.excel_error, str(exc))
+    return ExcelError(exc.excel_error, reason_text(exc))
 
 
 def is_blank(value: Any) -> bool:
@@ -299,7 +338,9 @@ def to_code(value: Any, arg: str, *, width: int = 3, optional: bool = False) -> 
     if isinstance(value, bool):
         raise InvalidArgumentError(f"Argumentet «{arg}» skal være en kode, ikke SANN/USANN.")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and (math.isnan(value) or value != int(value) or value < 0):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidArgumentError(f"Argumentet «{arg}» er ikke et endelig tall, og derfor ingen kode.")
+        if isinstance(value, float) and (value != int(value) or value < 0):
             raise InvalidArgumentError(f"Argumentet «{arg}» ({value:g}) er ikke en gyldig kode.")
         if value < 0:
             raise InvalidArgumentError(f"Argumentet «{arg}» ({value}) er ikke en gyldig kode.")

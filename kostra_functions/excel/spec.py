@@ -106,6 +106,20 @@ class Arg:
         return _EXCEL_TYPE_WORD[self.type]
 
 
+def _fit(result: Any) -> Any:
+    """An answer within what a cell holds: text over 32 767 characters (a finding quoting a pasted
+    cell-full of text) gets its long quotes shortened. Done once, before the answer is cached."""
+    if type(result) is str:
+        return convert.cell_text(result) if len(result) > convert.CELL_LIMIT else result
+    if isinstance(result, list):
+        for row in result:
+            if isinstance(row, list):
+                for i, cell in enumerate(row):
+                    if type(cell) is str and len(cell) > convert.CELL_LIMIT:
+                        row[i] = convert.cell_text(cell)
+    return result
+
+
 def _blank_range(value: Any) -> bool:
     if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
         return all(convert.is_blank(v) for v in convert._iter_flat(value))
@@ -193,7 +207,7 @@ class ExcelFunction:
                 return value
         args = self.convert_args(raw)
         if not self.cached:
-            return self.impl(*args)
+            return _fit(self.impl(*args))
         try:
             key = (args, _data_version())
             hash(key)
@@ -205,9 +219,9 @@ class ExcelFunction:
             digests = [content_digest(a) for a in args]
             with digests_known(args, digests):
                 result = self._range_cache.get_or_compute((b"".join(digests), _data_version()),
-                                                          lambda: self.impl(*args))
+                                                          lambda: _fit(self.impl(*args)))
             return [list(row) for row in result] if isinstance(result, list) else result
-        return self._cache.get_or_compute(key, lambda: self.impl(*args))
+        return self._cache.get_or_compute(key, lambda: _fit(self.impl(*args)))
 
     def call(self, *raw: Any) -> Any:
         """Call with Excel semantics: a value, a table, or an :class:`ExcelError` with the reason."""
@@ -226,6 +240,6 @@ class ExcelFunction:
         try:
             self.call_python(*raw)
         except KostraError as exc:
-            return str(exc)
+            return convert.reason_text(exc)
         return ""
 

@@ -61,14 +61,23 @@ def _resolve(name_or_path: str | Path) -> Path:
         raise RuleSetError("Regelsettet er ikke oppgitt.")
     candidate = Path(text)
     if candidate.suffix.lower() == ".toml" or candidate.parent != Path("."):
-        if not candidate.is_file():
+        if not _is_file(candidate):
             raise RuleSetError(f"Finner ikke regelsettfilen «{text}».")
         return candidate.resolve()
     path = RULESET_DIR / f"{text}.toml"
-    if not path.is_file():
+    if not _is_file(path):
         known = ", ".join(sorted(p.stem for p in RULESET_DIR.glob("*.toml")))
         raise RuleSetError(f"Ukjent regelsett «{text}». Kjente regelsett: {known}.")
     return path
+
+
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that answers False for a name the system cannot look up (a cell holds 32 767
+    characters; a file name at most 255), instead of raising ``OSError: File name too long``."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +159,7 @@ def _chain(name_or_path: str | Path) -> list[Path]:
         current = data.get("regelsett", {}).get("arver")
         if current and Path(str(current)).suffix != ".toml" and path.parent != RULESET_DIR:
             sibling = path.parent / f"{current}.toml"
-            current = sibling if sibling.is_file() else current
+            current = sibling if _is_file(sibling) else current
     return chain
 
 
