@@ -352,7 +352,8 @@ def test_disposition_dates_the_instalments_for_a_valid_year() -> None:
     # −300 000 with a fund of 100 000: 200 000 negative fund, repaid 100 000 in 2024 and 100 000 in 2025.
     rows = FUNCTIONS["KOSTRA_DISPONERING"].call(-300_000.0, 100_000.0, None, None, None, None, None, 2023.0)
     assert isinstance(rows, list)
-    assert rows[-2:] == [["Tilbakeføring 2024", 100_000.0], ["Tilbakeføring 2025", 100_000.0]], rows
+    assert rows[-3:] == [["Antall år for tilbakeføring", 2], ["Tilbakeføring per år (2024)", 100_000.0],
+                         ["Tilbakeføring siste år (2025)", 100_000.0]], rows
 
 
 def test_an_answer_quoting_a_full_cell_still_fits_in_a_cell() -> None:
