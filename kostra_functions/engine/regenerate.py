@@ -31,7 +31,12 @@ from typing import Any
 
 import pandas as pd
 
-from kostra_functions.engine.carryover import CarriedOver, carry_over, previous_workbook
+from kostra_functions.engine.carryover import (
+    CarriedOver,
+    carry_from_prognosis,
+    carry_over,
+    previous_workbook,
+)
 from kostra_functions.engine.package import WorkbookError
 from kostra_functions.engine.recalc import CellIssue, recalculate
 from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
@@ -40,6 +45,7 @@ from kostra_functions.errors import KostraError
 #: Types in the aggregated «Grunnlag» table.
 ACTUAL, BUDGET = "Regnskap", "Budsjett"
 ACTUAL_EARMARKED, BUDGET_EARMARKED = "Regnskap øremerket", "Budsjett øremerket"
+LAST_YEAR = "Regnskap i fjor"
 
 
 def safe_name(name: str) -> str:
@@ -144,6 +150,8 @@ class District:
     actual: pd.DataFrame
     budget: pd.DataFrame
     ruleset: str = "oslo_bydel"
+    #: Last year's accounts (mapped with this year's code list), the profile for the method profil.
+    last_year: pd.DataFrame | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -168,16 +176,39 @@ class District:
         rows: list[dict[str, Any]] = []
         for frame, plain, earmarked in ((self.actual, ACTUAL, ACTUAL_EARMARKED),
                                         (self.budget, BUDGET, BUDGET_EARMARKED)):
-            keys = ["funksjon", "funksjonsomrade", "resultatenhet", "oremerket", "periode"]
+            frame = frame.assign(prosjekt_=frame["prosjekt"].astype(str).where(frame["oremerket"], ""))
+            keys = ["funksjon", "funksjonsomrade", "resultatenhet", "oremerket", "prosjekt_", "periode"]
             grouped = frame.groupby(keys, observed=True, sort=True)["belop"].sum().reset_index()
             for rec in grouped.itertuples(index=False):
                 rows.append({
                     "G_Funksjon": str(rec.funksjon), "G_Omrade": str(rec.funksjonsomrade),
                     "G_RES": str(rec.resultatenhet), "G_Type": earmarked if rec.oremerket else plain,
                     "G_Periode": int(rec.periode), "G_Belop": round(float(rec.belop), 2),
+                    "G_Prosjekt": str(rec.prosjekt_) or None,
                 })
+        if self.last_year is not None:  # ordinary operations only, like `kostra prognose`'s profile
+            frame = self.last_year[~self.last_year["oremerket"].to_numpy(dtype=bool)]
+            if "kontoklasse" in frame.columns:
+                frame = frame[frame["kontoklasse"].astype(str) != "investering"]
+            grouped = frame.groupby(["funksjon", "periode"], observed=True, sort=True)["belop"].sum()
+            for (function, period), amount in grouped.items():
+                rows.append({"G_Funksjon": str(function), "G_Type": LAST_YEAR, "G_Periode": int(period),
+                             "G_Belop": round(float(amount), 2)})
         self._cache["grunnlag"] = rows
         return rows
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Earmarked projects in the accounts or the budget, each with the function carrying most of
+        its budget (of its accounts when it has no budget), in project order."""
+        frames = [f[f["oremerket"].to_numpy(dtype=bool)] for f in (self.budget, self.actual)]
+        found: dict[str, str] = {}
+        for frame in frames:
+            if frame.empty:
+                continue
+            sums = frame.groupby(["prosjekt", "funksjon"], observed=True)["belop"].sum().abs()
+            for (project, function), _ in sums.sort_values(ascending=False).items():
+                found.setdefault(str(project), str(function))
+        return [{"P_Prosjekt": p, "P_Funksjon": found[p]} for p in sorted(found)]
 
     def units(self) -> list[tuple[str, str]]:
         """Result units (code, name) in code order."""
@@ -210,7 +241,10 @@ def load_district(files: DistrictFiles) -> District:
     units = load_result_units(files.result_units) if files.result_units else None
     actual = map_ledger(read_ledger(files.actual), year=files.year, result_units=units)
     budget = map_ledger(read_ledger(files.budget), year=files.year, result_units=units)
-    return District(files, actual, budget)
+    last_year = None
+    if files.last_year is not None:
+        last_year = map_ledger(read_ledger(files.last_year), year=files.year, result_units=units)
+    return District(files, actual, budget, last_year=last_year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +292,7 @@ def run_job(job: Job) -> JobResult:
         built = _template_file(template, job.templates_dir)
         target = output_path(job.out_dir, job.district, template.name, job.period)
         carried = carry_over(template, fill, previous_workbook(target))
+        carry_from_prognosis(template, fill, target)
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="kostra-mal-", dir=target.parent) as tmp:
             filled = fill_template(template, built, fill, Path(tmp) / "utfylt.xlsx")

@@ -74,6 +74,8 @@ class Column:
     #: Typed by the controller, not filled from exports: carried over when a workbook is regenerated
     #: (:mod:`kostra_functions.engine.carryover`).
     typed: bool = False
+    #: Allowed values (a drop-down list in Excel over the table's rows).
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,13 @@ class Table:
     #: Defined name for the whole table including the header row (for functions that take a range
     #: with headers, such as KOSTRA_ATTESTASJON's register).
     whole_name: str | None = None
+    #: Rows the defined names always cover (an input table the controller types into grows in Excel
+    #: without the names following): 0 = exactly the rows written. Formula columns are written in
+    #: every covered row.
+    rows: int = 0
+    #: Defined name of a cell counting entries below the covered rows (must be 0): an entry the
+    #: formulas would not see is shown, never silently left out.
+    guard_name: str | None = None
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -208,6 +217,7 @@ class Book:
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.sheet_view.showGridLines = False
+        print_setup(ws)
         return ws
 
     @staticmethod
@@ -220,6 +230,8 @@ class Book:
 
     @staticmethod
     def header(ws: Worksheet, row: int, labels: Sequence[str], start_col: int = 1) -> None:
+        if ws.print_title_rows is None:  # the first heading row repeats on every printed page
+            ws.print_title_rows = f"{row}:{row}"
         for i, label in enumerate(labels):
             cell = ws.cell(row, start_col + i, label)
             cell.font = Font(bold=True)
@@ -246,6 +258,30 @@ class Book:
                 cell.number_format = fmt
 
 
+def print_setup(ws: Worksheet, landscape: bool = True) -> None:
+    """A4, one page wide (the fit-to-page switch on, any number of pages tall), page numbers below;
+    the district and period go into the header when the workbook is filled (:func:`print_header`)."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.left.text = "&A"
+    ws.oddHeader.right.text = "&D"
+    ws.oddFooter.center.text = "Side &P av &N"
+
+
+def print_header(ws: Worksheet, district: Any, year: Any, period: Any) -> None:
+    """Header with the district, year and period (written when a template is filled)."""
+    name = str(district).replace("&", "&&")  # a lone & starts a header code
+    ws.oddHeader.left.text = f"{name} – &A"
+    ws.oddHeader.right.text = f"{year}, periode {period}"
+
+
 def build_template(template: Template, out: str | Path) -> Path:
     """Build a template's ``.xlsx`` (reproducibly) at ``out``."""
     wb = openpyxl.Workbook()
@@ -261,6 +297,8 @@ def build_template(template: Template, out: str | Path) -> Path:
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == order[0]
+        if ws.title not in book.report_sheets:
+            print_setup(ws)
     wb.calculation.calcId = CALC_ID
     wb.calculation.fullCalcOnLoad = False
     wb.properties.creator = "kostra-functions"
@@ -342,7 +380,41 @@ def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
         note_col = len(table.columns) + 2
         ws.cell(1, note_col, table.note).font = Font(italic=True, color="595959")
         ws.column_dimensions[get_column_letter(note_col)].width = 60
+    if table.rows:
+        _write_fixed_rows(ws, table, covered=table.rows)
+    for i, col in enumerate(table.columns, 1):
+        letter = get_column_letter(i)
+        last = 1 + max(table.rows, 1000)
+        dv = None
+        if col.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+            dv.error = f"Velg {', '.join(col.choices)}."
+        elif col.typed and col.kind == "tall":
+            dv = DataValidation(type="decimal", operator="between", formula1="-1000000000000",
+                                formula2="1000000000000", allow_blank=True)
+            dv.error = "Skriv et tall (kroner), uten tusenskille som tekst."
+        if dv is not None:
+            dv.errorTitle = col.header
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{last}")
     _define_table(wb, table, rows=0)
+
+
+def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
+    """Formula columns in every covered row, and the guard counting entries below them."""
+    for c, col in enumerate(table.columns, 1):
+        if col.formula is not None:
+            for r in range(2, covered + 2):
+                if ws.cell(r, c).value is None:
+                    ws.cell(r, c, col.formula.format(r=r))
+    if table.guard_name:
+        note_col = len(table.columns) + 2
+        end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
+        below = covered + 2
+        ws.cell(3, note_col, f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):")
+        ws.cell(4, note_col, f"=COUNTA(A{below}:{end}{below + 20000})").font = Font(bold=True)
+        _define(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
+                f"{get_column_letter(note_col)}$4")
 
 
 def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
@@ -352,7 +424,7 @@ def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
 
 
 def _define_table(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
-    last = 1 + max(rows, 1)
+    last = 1 + max(rows, table.rows, 1)
     sheet = table.sheet.replace("'", "''")
     for i, col in enumerate(table.columns, 1):
         letter = get_column_letter(i)
@@ -410,7 +482,12 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
                 if col.formula is None:
                     as_text(cell, row.get(col.name))
                 cell.number_format = _format(col.kind)
+        if table.rows:
+            _write_fixed_rows(ws, table, covered=max(len(rows), table.rows))
         _define_table(wb, table, rows=len(rows))
+    if {"Bydel", "Aar", "Periode"} <= set(fill.settings):
+        for ws in wb.worksheets:
+            print_header(ws, fill.settings["Bydel"], fill.settings["Aar"], fill.settings["Periode"])
     wb.properties.modified = BUILD_TIME
     wb.calculation.calcId = CALC_ID
     wb.calculation.fullCalcOnLoad = False
