@@ -45,7 +45,6 @@ from kostra_functions.errors import KostraError
 #: Types in the aggregated «Grunnlag» table.
 ACTUAL, BUDGET = "Regnskap", "Budsjett"
 ACTUAL_EARMARKED, BUDGET_EARMARKED = "Regnskap øremerket", "Budsjett øremerket"
-LAST_YEAR = "Regnskap i fjor"
 
 
 def safe_name(name: str) -> str:
@@ -176,25 +175,37 @@ class District:
         rows: list[dict[str, Any]] = []
         for frame, plain, earmarked in ((self.actual, ACTUAL, ACTUAL_EARMARKED),
                                         (self.budget, BUDGET, BUDGET_EARMARKED)):
-            frame = frame.assign(prosjekt_=frame["prosjekt"].astype(str).where(frame["oremerket"], ""))
-            keys = ["funksjon", "funksjonsomrade", "resultatenhet", "oremerket", "prosjekt_", "periode"]
+            keys = ["funksjon", "funksjonsomrade", "resultatenhet", "oremerket", "periode"]
             grouped = frame.groupby(keys, observed=True, sort=True)["belop"].sum().reset_index()
             for rec in grouped.itertuples(index=False):
                 rows.append({
                     "G_Funksjon": str(rec.funksjon), "G_Omrade": str(rec.funksjonsomrade),
                     "G_RES": str(rec.resultatenhet), "G_Type": earmarked if rec.oremerket else plain,
                     "G_Periode": int(rec.periode), "G_Belop": round(float(rec.belop), 2),
-                    "G_Prosjekt": str(rec.prosjekt_) or None,
                 })
-        if self.last_year is not None:  # ordinary operations only, like `kostra prognose`'s profile
-            frame = self.last_year[~self.last_year["oremerket"].to_numpy(dtype=bool)]
-            if "kontoklasse" in frame.columns:
-                frame = frame[frame["kontoklasse"].astype(str) != "investering"]
-            grouped = frame.groupby(["funksjon", "periode"], observed=True, sort=True)["belop"].sum()
-            for (function, period), amount in grouped.items():
-                rows.append({"G_Funksjon": str(function), "G_Type": LAST_YEAR, "G_Periode": int(period),
-                             "G_Belop": round(float(amount), 2)})
         self._cache["grunnlag"] = rows
+        return rows
+
+    def last_year_basis(self) -> list[dict[str, Any]]:
+        """Last year's ordinary operating accounts per function and period 1–13 (the profile of
+        the method profil, summed as ``kostra prognose`` sums it)."""
+        if self.last_year is None:
+            return []
+        frame = self.last_year[~self.last_year["oremerket"].to_numpy(dtype=bool)]
+        if "kontoklasse" in frame.columns:
+            frame = frame[frame["kontoklasse"].astype(str) != "investering"]
+        grouped = frame.groupby(["funksjon", "periode"], observed=True, sort=True)["belop"].sum()
+        return [{"H_Funksjon": str(function), "H_Periode": int(period), "H_Belop": round(float(amount), 2)}
+                for (function, period), amount in grouped.items()]
+
+    def project_basis(self) -> list[dict[str, Any]]:
+        """Earmarked projects' accounts and budget per project and period."""
+        rows: list[dict[str, Any]] = []
+        for frame, kind in ((self.actual, ACTUAL), (self.budget, BUDGET)):
+            part = frame[frame["oremerket"].to_numpy(dtype=bool)]
+            grouped = part.groupby(["prosjekt", "periode"], observed=True, sort=True)["belop"].sum()
+            rows += [{"Q_Prosjekt": str(project), "Q_Type": kind, "Q_Periode": int(period),
+                      "Q_Belop": round(float(amount), 2)} for (project, period), amount in grouped.items()]
         return rows
 
     def projects(self) -> list[dict[str, Any]]:

@@ -25,11 +25,19 @@ REGELSETT = Setting("Regelsett", "Regelsett", "oslo_bydel",
 REGION = Setting("Region", "Region (kommune/bydel)", "030100",
                  help="Kommune- eller bydelsnummeret kodelisten slås opp med (Oslo 030100, bydelene "
                  "030101–030115): Oslos egne funksjoner 691–696 gjelder bare der.")
-VESENTLIG = Setting("Vesentlig", "Vesentlig negativt avvik (kr)", 500000, kind="tall",
+def _significance() -> tuple[float, float]:
+    from kostra_functions.prognosis import significance
+
+    return significance("oslo_bydel")
+
+
+#: The rule set's threshold is the templates' default; a value the controller sets on «Oppsett» is kept
+#: on regeneration (and carried into the status report).
+VESENTLIG = Setting("Vesentlig", "Vesentlig negativt avvik (kr)", _significance()[0], kind="tall",
                     help="Et merforbruk (negativ avviksprognose) på minst dette beløpet for en funksjon "
                     "merkes «Varsle» (regelsettet, [prognose] vesentlig_avvik_kr).")
-VESENTLIG_ANDEL = Setting("VesentligAndel", "Vesentlig negativt avvik (andel av budsjett)", 0.05,
-                          kind="tall",
+VESENTLIG_ANDEL = Setting("VesentligAndel", "Vesentlig negativt avvik (andel av budsjett)",
+                          _significance()[1], kind="tall",
                           help="… eller minst denne andelen av justert budsjett (regelsettet, "
                           "[prognose] vesentlig_avvik_andel), det som er størst.")
 
@@ -43,12 +51,36 @@ GRUNNLAG = Table(
         Column("Type", "G_Type", "tekst", 20),
         Column("Periode", "G_Periode", "heltall", 9),
         Column("Beløp", "G_Belop", "tall", 18),
-        Column("Prosjekt", "G_Prosjekt", "tekst", 11),
     ),
     note="Summert fra regnskaps- og budsjetteksporten per funksjon, resultatenhet og periode "
-    "(kroner; utgift +, inntekt −). Type: Regnskap, Budsjett, Regnskap i fjor (fjorårets "
-    "månedsregnskap, profil for metoden profil), Regnskap øremerket, Budsjett øremerket "
-    "(øremerket = prosjekt 2xxxx/3xxxx, med prosjektnummer). Fylles av «kostra regenerer».",
+    "(kroner; utgift +, inntekt −). Type: Regnskap, Budsjett, Regnskap øremerket, Budsjett øremerket "
+    "(øremerket = prosjekt 2xxxx/3xxxx). Fylles av «kostra regenerer».",
+)
+
+FJORAARET = Table(
+    key="fjoraar",
+    sheet="Fjorårets regnskap",
+    columns=(
+        Column("Funksjon", "H_Funksjon", "tekst", 10),
+        Column("Periode", "H_Periode", "heltall", 9),
+        Column("Beløp", "H_Belop", "tall", 18),
+    ),
+    note="Fjorårets regnskap for ordinær drift per funksjon og periode 1–13: profilen for metoden "
+    "profil (andel t.o.m. perioden = periode 1 til perioden / hele året med periode 13). Fylles av "
+    "«kostra regenerer» fra regnskap_<fjoråret>.csv.",
+)
+
+PROSJEKTGRUNNLAG = Table(
+    key="prosjektgrunnlag",
+    sheet="Prosjektgrunnlag",
+    columns=(
+        Column("Prosjekt", "Q_Prosjekt", "tekst", 11),
+        Column("Type", "Q_Type", "tekst", 12),
+        Column("Periode", "Q_Periode", "heltall", 9),
+        Column("Beløp", "Q_Belop", "tall", 18),
+    ),
+    note="Øremerkede prosjekter (2xxxx/3xxxx) per prosjekt, type (Regnskap/Budsjett) og periode. "
+    "Fylles av «kostra regenerer».",
 )
 
 ENHETER = Table(
@@ -62,17 +94,16 @@ ENHETER = Table(
 )
 
 #: Rows of «Justeringer» the formulas cover; an entry below them is shown as an error.
-ADJUSTMENT_ROWS = 500
+ADJUSTMENT_ROWS = 60
 _J_STATUS = (
-    '=IF(AND(A{r}="",B{r}="",C{r}="",D{r}="",E{r}=""),"",'
-    'IF(OR(ISTEXT(C{r}),ISTEXT(D{r}),ISTEXT(E{r})),'
+    '=IF(COUNTA(A{r}:E{r})=0,"",IF(COUNT(C{r}:E{r})<COUNTA(C{r}:E{r}),'
     '"Feil: beløpet er tekst – skriv tallet uten mellomrom og tusenskille",'
     'IF(B{r}<>"",IF(COUNTIF(P_Prosjekt,B{r}&"")=0,'
     '"Feil: prosjekt "&B{r}&" finnes ikke blant de øremerkede prosjektene","OK"),'
-    'IF(A{r}="","Feil: funksjon mangler",'
+    'IF(ISERROR(KOSTRA_NAVN(A{r},Aar,Region)),IF(A{r}="","Feil: funksjon mangler",'
     'IF(Tillegg<>"OK","Ikke kontrollert: tilleggsprogrammet KOSTRA er ikke lastet",'
-    'IF(ISERROR(KOSTRA_NAVN(A{r},Aar,Region)),"Feil: funksjon "&A{r}&" finnes ikke i "&Aar,'
-    'IF(C{r}<0,"Feil: tiltak skal være et positivt beløp (innsparing)","OK")))))))'
+    '"Feil: funksjon "&A{r}&" finnes ikke i "&Aar)),'
+    'IF(N(C{r})<0,"Feil: tiltak skal være et positivt beløp (innsparing)","OK")))))'
 )
 JUSTERINGER = Table(
     key="justeringer",
@@ -85,8 +116,6 @@ JUSTERINGER = Table(
         Column("Sentrale avsetninger (kap. 303–308)", "J_Avsetninger", "tall", 18, typed=True),
         Column("Merknad", "J_Merknad", "tekst", 36, typed=True),
         Column("Status", "J_Status", "tekst", 44, formula=_J_STATUS),
-        Column("Gjelder", "J_Gjelder", "tekst", 10,
-               formula='=IF(G{r}<>"OK","",IF(B{r}<>"",B{r}&"",A{r}&""))'),
     ),
     note="Skrives inn av controller, én rad per justering (flere rader per funksjon er lov): besluttede "
     "tiltak (positivt beløp = innsparing), forventet fremført mer-/mindreforbruk (+ = mindreforbruk) "
@@ -96,7 +125,6 @@ JUSTERINGER = Table(
     guard_name="J_Utenfor",
 )
 
-FUNCTION_ROWS = 120
 FUNKSJONSVALG = Table(
     key="funksjonsvalg",
     sheet="Funksjonsvalg",
@@ -107,13 +135,13 @@ FUNKSJONSVALG = Table(
         Column("Forklaring til bydelsutvalget", "F_Forklaring", "tekst", 60, typed=True),
         Column("Forrige måneds avviksprognose", "F_Forrige", "tall", 18),
         Column("Metode brukt", "F_Brukt", "tekst", 14,
-               formula='=IF(A{r}="","",IF(B{r}<>"",B{r},IF(C{r}<>"","manuell",Metode)))'),
+               formula='=IF(A{r}="","",IF(C{r}<>"","manuell",IF(B{r}<>"",B{r},Metode)))'),
     ),
     note="Én rad per KOSTRA-funksjon: prognosemetode (nedtrekksliste; tom = innstillingen på «Oppsett»), "
-    "controllerens egen prognose for årsregnskapet når metoden er manuell, og forklaringen som står "
+    "controllerens egen prognose for årsregnskapet (et beløp her gjør metoden manuell for funksjonen), "
+    "og forklaringen som står "
     "ved funksjonen i statusrapporten. Forrige måneds avviksprognose fylles av «kostra regenerer» fra "
     "forrige periodes arbeidsbok.",
-    rows=FUNCTION_ROWS,
 )
 
 PROSJEKTER = Table(
@@ -133,8 +161,8 @@ PROJECT_ROWS = 25
 ACTUAL_TO_DATE = 'SUMIFS(G_Belop,{crit},G_Type,"Regnskap",G_Periode,"<="&Periode)'
 BUDGET_TO_DATE = 'SUMIFS(G_Belop,{crit},G_Type,"Budsjett",G_Periode,"<="&MIN(Periode,12))'
 BUDGET_YEAR = 'SUMIFS(G_Belop,{crit},G_Type,"Budsjett")'
-LAST_YEAR_TO_DATE = 'SUMIFS(G_Belop,{crit},G_Type,"Regnskap i fjor",G_Periode,"<="&MIN(Periode,12))'
-LAST_YEAR = 'SUMIFS(G_Belop,{crit},G_Type,"Regnskap i fjor")'
+LAST_YEAR_TO_DATE = 'SUMIFS(H_Belop,H_Funksjon,{code},H_Periode,"<="&MIN(Periode,12))'
+LAST_YEAR = 'SUMIFS(H_Belop,H_Funksjon,{code})'
 
 #: Cell text when the add-in is missing: one clear cell instead of a column of errors.
 ADDIN_CHECK = ('=IF(ISERROR(KOSTRA_NAVN("100",2023)),"Tilleggsprogrammet KOSTRA er ikke lastet: navn, '
@@ -199,24 +227,24 @@ def function_row(ws: Any, r: int, code: str, first_col: int, *, project: bool = 
     of KOSTRA_PROGNOSE/KOSTRA_AVVIK is the budget to date (periodisert), last year's share to date
     (profil: last year's periods 1..m over its periods 1–13, the year-end period counted in the whole
     year only) or the typed projection (manuell). Adjustments are the rows of «Justeringer» with
-    status OK whose «Gjelder» is this code.
+    status OK for this function (rows without a project) or for this project.
     """
     from openpyxl.utils import get_column_letter
 
     c = {h: get_column_letter(first_col + i) for i, h in enumerate(FUNCTION_COLUMNS)}
     col = {h: f"{c[h]}{r}" for h in FUNCTION_COLUMNS}
     if project:
-        crit = f"G_Prosjekt,{code}"
-        actual = f'=SUMIFS(G_Belop,{crit},G_Type,"Regnskap øremerket",G_Periode,"<="&Periode)'
-        budget_ytd = f'=SUMIFS(G_Belop,{crit},G_Type,"Budsjett øremerket",G_Periode,"<="&MIN(Periode,12))'
-        budget = f'=SUMIFS(G_Belop,{crit},G_Type,"Budsjett øremerket")'
+        crit = f"Q_Prosjekt,{code}"
+        actual = f'=SUMIFS(Q_Belop,{crit},Q_Type,"Regnskap",Q_Periode,"<="&Periode)'
+        budget_ytd = f'=SUMIFS(Q_Belop,{crit},Q_Type,"Budsjett",Q_Periode,"<="&MIN(Periode,12))'
+        budget = f'=SUMIFS(Q_Belop,{crit},Q_Type,"Budsjett")'
         method = "=Metode"
         fifth = col["Budsjett hittil"]
     else:
         crit = f"G_Funksjon,{code}"
         actual, budget_ytd, budget = grunnlag_sums(crit)
         method = f"=IFERROR(INDEX(F_Brukt,MATCH({code},F_Funksjon,0))&\"\",Metode)"
-        share = (f"IFERROR({LAST_YEAR_TO_DATE.format(crit=crit)}/{LAST_YEAR.format(crit=crit)},0)")
+        share = f"IFERROR({LAST_YEAR_TO_DATE.format(code=code)}/{LAST_YEAR.format(code=code)},0)"
         found = f"INDEX(F_Manuell,MATCH({code},F_Funksjon,0))"
         manual = f'IFERROR(IF(ISNUMBER({found}),{found},""),"")'
         fifth = (f'IF({col["Metode"]}="profil",{share},IF({col["Metode"]}="manuell",{manual},'
@@ -228,7 +256,8 @@ def function_row(ws: Any, r: int, code: str, first_col: int, *, project: bool = 
     ws[col["Justert budsjett"]] = budget
     for head, name in (("Tiltak", "J_Tiltak"), ("Fremført", "J_Fremfort"),
                        ("Sentrale avsetninger", "J_Avsetninger")):
-        ws[col[head]] = f"=SUMIFS({name},J_Gjelder,{code}&\"\")"
+        key = f"J_Prosjekt,{code}" if project else f"J_Funksjon,{code},J_Prosjekt,\"\""
+        ws[col[head]] = f'=SUMIFS({name},J_Status,"OK",{key})'
     args = (f'{col["Justert budsjett"]},{col["Regnskap hittil"]},Periode,{col["Metode"]},{fifth},'
             f'{col["Tiltak"]},{col["Fremført"]},{col["Sentrale avsetninger"]},Regelsett')
     ws[col["Prognose årsregnskap"]] = f"=KOSTRA_PROGNOSE({args})"
@@ -268,28 +297,38 @@ def report_functions(year: int, ruleset: str) -> list[tuple[Any, list[str]]]:
 
 def function_choice_rows(year: int, ruleset: str) -> list[dict[str, Any]]:
     """One «Funksjonsvalg» row per reported function, with the proposed method."""
-    from kostra_functions.prognosis import default_method_for
+    from kostra_functions.prognosis import default_method, default_method_for
 
-    return [{"F_Funksjon": f, "F_Metode": default_method_for(f, ruleset)}
-            for _area, functions in report_functions(year, ruleset) for f in functions]
+    general = default_method(ruleset)
+    rows = []
+    for _area, functions in report_functions(year, ruleset):
+        for f in functions:
+            proposed = default_method_for(f, ruleset)
+            # the general default is left blank: the method on «Oppsett» then applies to the function
+            rows.append({"F_Funksjon": f, "F_Metode": None if proposed == general else proposed})
+    return rows
 
 
 def prefill_function_choices(book: Any) -> None:
     """The built template's «Funksjonsvalg» already lists the functions (default year and rule set)."""
+    from kostra_functions.engine.templates import _define_table
+
     ws = book.wb[FUNKSJONSVALG.sheet]
-    for r, row in enumerate(function_choice_rows(AAR.default, REGELSETT.default), 2):
+    rows = function_choice_rows(AAR.default, REGELSETT.default)
+    used = FUNKSJONSVALG.column("F_Brukt")
+    position = FUNKSJONSVALG.columns.index(used) + 1
+    for r, row in enumerate(rows, 2):
         ws.cell(r, 1, row["F_Funksjon"]).number_format = "@"
-        ws.cell(r, 2, row["F_Metode"]).number_format = "@"
+        ws.cell(r, 2, row["F_Metode"])
+        ws.cell(r, position, used.formula.format(r=r) if used.formula else None)
+    _define_table(book.wb, FUNKSJONSVALG, rows=len(rows))
 
 
 def standard_fill(district: Any, period: int, tables: tuple[str, ...]) -> Any:
     """What «kostra regenerer» writes into the prognosis workbook and the status report."""
     from kostra_functions.engine.templates import Fill
-    from kostra_functions.prognosis import significance
 
-    amount, share = significance(district.ruleset)
-    out = Fill(settings={"Bydel": district.name, "Aar": district.year, "Periode": period,
-                         "Vesentlig": amount, "VesentligAndel": share})
+    out = Fill(settings={"Bydel": district.name, "Aar": district.year, "Periode": period})
     for key in tables:
         if key == "grunnlag":
             out.tables[key] = district.grunnlag()
@@ -297,6 +336,10 @@ def standard_fill(district: Any, period: int, tables: tuple[str, ...]) -> Any:
             out.tables[key] = function_choice_rows(district.year, district.ruleset)
         elif key == "prosjekter":
             out.tables[key] = district.projects()
+        elif key == "prosjektgrunnlag":
+            out.tables[key] = district.project_basis()
+        elif key == "fjoraar":
+            out.tables[key] = district.last_year_basis()
         elif key == "enheter":
             out.tables[key] = [{"R_Kode": code, "R_Navn": name} for code, name in district.units()]
     return out
@@ -307,7 +350,7 @@ FIRST_ROW = 8
 LAST_COL = len(HEADERS)
 #: Amount columns summed in subtotals and totals (Regnskap hittil … Endring siden forrige måned).
 SUM_COLS = "EFGHIJKLMN"
-WIDTHS = [10, 9, 34, 12, 15, 15, 15, 15, 14, 14, 14, 15, 15, 15, 8, 9, 44]
+WIDTHS = [10, 9, 44, 12, 15, 15, 15, 15, 14, 14, 14, 15, 15, 15, 9, 9, 44]
 
 
 def _share_cell(ws: Any, r: int) -> None:
@@ -318,7 +361,11 @@ def prognosis_sheet(book: Any, sheet: str, title: str) -> dict[str, int]:
     """The prognosis per function, area, earmarked project and total (the prognosis workbook's
     report sheet, and «Funksjoner» in the status report: the same formulas, so the same figures).
     Returns the row numbers of the ordinary total, the earmarked total and the grand total."""
+    from openpyxl.styles import Alignment
+
     from kostra_functions.engine.templates import AREA_FILL, MONEY, PERCENT, TOTAL_FILL
+
+    WRAP = Alignment(wrap_text=True, vertical="top")
 
     ws = book.report(sheet, widths=WIDTHS)
     book.title(ws, title)
@@ -343,8 +390,9 @@ def prognosis_sheet(book: Any, sheet: str, title: str) -> dict[str, int]:
         for function in functions:
             ws.cell(r, 1, area.code)
             ws.cell(r, 2, function).number_format = "@"
-            ws.cell(r, 3, name_formula(f"B{r}"))
+            ws.cell(r, 3, name_formula(f"B{r}")).alignment = WRAP
             function_row(ws, r, f"$B{r}", 4)
+            ws[f"Q{r}"].alignment = WRAP
             r += 1
         ws.cell(r, 3, f"Sum {area.code} {area.name}")
         for col in SUM_COLS:

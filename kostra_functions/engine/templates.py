@@ -523,6 +523,8 @@ def _typed(value: Any, col: Column, table: Table, row: int) -> Any:
             try:
                 value = float(value)
             except (TypeError, ValueError):
+                if col.typed and isinstance(value, str):
+                    return value  # the controller's text stays, and the row's status says what is wrong
                 raise TemplateError(
                     f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke et tall."
                 ) from None

@@ -25,12 +25,14 @@ from typing import Any
 from kostra_functions.engine.template_parts import (
     AAR,
     BYDEL,
+    FJORAARET,
     FUNKSJONSVALG,
     GRUNNLAG,
     JUSTERINGER,
     METODE,
     PERIODE,
     PROSJEKTER,
+    PROSJEKTGRUNNLAG,
     REGELSETT,
     REGION,
     VESENTLIG,
@@ -50,7 +52,7 @@ def build(book: Book) -> None:
 
 
 def fill(district: Any, period: int) -> Fill:
-    return standard_fill(district, period, ("grunnlag", "funksjonsvalg", "prosjekter"))
+    return standard_fill(district, period, tuple(t.key for t in TEMPLATE.tables))
 
 
 TEMPLATE = Template(
@@ -62,7 +64,7 @@ TEMPLATE = Template(
     "velges på «Funksjonsvalg»; tiltak, fremført resultat og sentrale avsetninger skrives inn på "
     "«Justeringer», én rad per justering.",
     settings=(BYDEL, AAR, PERIODE, METODE, REGELSETT, REGION, VESENTLIG, VESENTLIG_ANDEL),
-    tables=(GRUNNLAG, JUSTERINGER, FUNKSJONSVALG, PROSJEKTER),
+    tables=(GRUNNLAG, JUSTERINGER, FUNKSJONSVALG, PROSJEKTER, PROSJEKTGRUNNLAG, FJORAARET),
     build=build,
     fill=fill,
 )

@@ -21,12 +21,14 @@ from kostra_functions.engine.template_parts import (
     AAR,
     BYDEL,
     ENHETER,
+    FJORAARET,
     FUNKSJONSVALG,
     GRUNNLAG,
     JUSTERINGER,
     METODE,
     PERIODE,
     PROSJEKTER,
+    PROSJEKTGRUNNLAG,
     REGELSETT,
     REGION,
     VESENTLIG,
@@ -180,7 +182,7 @@ def build(book: Book) -> None:
 
 
 def fill(district: Any, period: int) -> Fill:
-    return standard_fill(district, period, ("grunnlag", "enheter", "funksjonsvalg", "prosjekter"))
+    return standard_fill(district, period, tuple(t.key for t in TEMPLATE.tables))
 
 
 TEMPLATE = Template(
@@ -192,7 +194,7 @@ TEMPLATE = Template(
     "metodevalget og forklaringene hentes fra avviksprognosen for samme periode, så rapporten viser "
     "samme avviksprognose per funksjon.",
     settings=(BYDEL, AAR, PERIODE, METODE, REGELSETT, REGION, VESENTLIG, VESENTLIG_ANDEL),
-    tables=(GRUNNLAG, ENHETER, JUSTERINGER, FUNKSJONSVALG, PROSJEKTER),
+    tables=(GRUNNLAG, ENHETER, JUSTERINGER, FUNKSJONSVALG, PROSJEKTER, PROSJEKTGRUNNLAG, FJORAARET),
     build=build,
     fill=fill,
 )
