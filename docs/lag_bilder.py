@@ -51,6 +51,8 @@ class Bilde:
     beskrivelse: str
     #: Skjul funksjonslinjer uten tall: rader der denne kolonnen har en KOSTRA-kode og alle tallene er 0.
     skjul_nullrader: str = ""
+    #: Skjul rader der alle disse kolonnene er tomme (f.eks. «BCD»: linjer uten noe skrevet inn).
+    skjul_uten: str = ""
     #: Punkter per tomme i bildet.
     oppl: int = 80
 
@@ -61,8 +63,9 @@ BILDER: tuple[Bilde, ...] = (
           oppl=110),
     Bilde("avviksprognose_justeringer", "avviksprognose_*.xlsx", "Justeringer", "A1:G8",
           "Arket Justeringer: én linje per justering, med status"),
-    Bilde("avviksprognose_funksjonsvalg", "avviksprognose_*.xlsx", "Funksjonsvalg", "A1:F18",
-          "Arket Funksjonsvalg: metode, manuell prognose og forklaring per funksjon"),
+    Bilde("avviksprognose_funksjonsvalg", "avviksprognose_*.xlsx", "Funksjonsvalg", "A1:F45",
+          "Arket Funksjonsvalg: metode, manuell prognose og forklaring per funksjon (linjer uten "
+          "valg er skjult)", skjul_uten="BCD"),
     Bilde("avviksprognose_oppsett", "avviksprognose_*.xlsx", "Oppsett", "A1:C14",
           "Oppsett-arket: bydel, år, periode, metode, regelsett og grense for vesentlig merforbruk"),
     Bilde("statusrapport_funksjoner", "statusrapport_*.xlsx", "Funksjoner", "A1:Q104",
@@ -124,6 +127,8 @@ def verdikopi(kilde: Path, bilde: Bilde, ut: Path) -> None:
                         + ", ".join(feil[:8]))
     if bilde.skjul_nullrader:
         skjul_tomme_funksjoner(ws, bilde)
+    if bilde.skjul_uten:
+        skjul_uten_inndata(ws, bilde)
     skjul_tomme_rader(ws, bilde)
     tilpass_radhoyde(ws, bilde)
     for navn in list(wb.sheetnames):
@@ -162,6 +167,18 @@ def skjul_tomme_funksjoner(ws: Any, bilde: Bilde) -> None:
         tall = [c.value for c in rad if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
         if tall and all(v == 0 for v in tall):
             ws.row_dimensions[celle.row].hidden = True
+
+
+def skjul_uten_inndata(ws: Any, bilde: Bilde) -> None:
+    """Skjul datarader der alle kolonnene i ``bilde.skjul_uten`` er tomme."""
+    from openpyxl.utils import column_index_from_string
+
+    kolonner = {column_index_from_string(k) for k in bilde.skjul_uten}
+    for rad in ws[bilde.omrade]:
+        if rad[0].row == 1:
+            continue
+        if all(c.value in (None, "") for c in rad if c.column in kolonner):
+            ws.row_dimensions[rad[0].row].hidden = True
 
 
 def skjul_tomme_rader(ws: Any, bilde: Bilde) -> None:

@@ -42,7 +42,9 @@ def test_report_sheets_print_one_page_wide_with_headings_and_page_numbers(path: 
         assert "&P" in (ws.oddFooter.center.text or ""), (path.name, ws.title)
     if path.parent.name != "templates":  # a filled workbook names the district and period on each page
         for ws in _report_sheets(wb):
-            assert "Bydel" in (ws.oddHeader.left.text or "") and "periode" in (ws.oddHeader.right.text or "")
+            assert "Bydel" in (ws.oddHeader.left.text or ""), (path.name, ws.title)
+            if not path.name.startswith("bilagskontroll"):  # a voucher list has no period
+                assert "periode" in (ws.oddHeader.right.text or ""), (path.name, ws.title)
 
 
 @pytest.mark.parametrize("path", [p for p in TEMPLATES + WORKBOOKS if p.name.split("_")[0].split(".")[0]

@@ -114,7 +114,7 @@ JUSTERINGER = Table(
         Column("Tiltak (innsparing resten av året)", "J_Tiltak", "tall", 18, typed=True),
         Column("Fremført resultat fra i fjor", "J_Fremfort", "tall", 18, typed=True),
         Column("Sentrale avsetninger (kap. 303–308)", "J_Avsetninger", "tall", 18, typed=True),
-        Column("Merknad", "J_Merknad", "tekst", 36, typed=True),
+        Column("Merknad", "J_Merknad", "tekst", 46, typed=True),
         Column("Status", "J_Status", "tekst", 44, formula=_J_STATUS),
     ),
     note="Skrives inn av controller, én rad per justering (flere rader per funksjon er lov): besluttede "
@@ -365,7 +365,7 @@ def prognosis_sheet(book: Any, sheet: str, title: str) -> dict[str, int]:
 
     from kostra_functions.engine.templates import AREA_FILL, MONEY, PERCENT, TOTAL_FILL
 
-    WRAP = Alignment(wrap_text=True, vertical="top")
+    WRAP = Alignment(wrap_text=True, vertical="bottom")
 
     ws = book.report(sheet, widths=WIDTHS)
     book.title(ws, title)
@@ -438,11 +438,10 @@ def prognosis_sheet(book: Any, sheet: str, title: str) -> dict[str, int]:
 
     s = total + 2
     o_rng, m_rng = f"O{FIRST_ROW}:O{ordinary - 1}", f"M{FIRST_ROW}:M{ordinary - 1}"
-    ws.cell(s, 3, "Vesentlige negative avvik som bydelsdirektøren skal varsle HEI om snarest mulig")
-    ws.cell(s, 5, f'=COUNTIF({o_rng},"Varsle")&" funksjoner"')
+    ws.cell(s, 3, "Vesentlige negative avvik (varsles HEI): antall og sum")
+    ws.cell(s, 5, f'=COUNTIF({o_rng},"Varsle")')
     ws.cell(s, 13, f'=SUMIFS({m_rng},{o_rng},"Varsle")')
-    ws.cell(s + 1, 3, "Grense for vesentlig merforbruk: beløp (kr) eller andel av justert budsjett, "
-                      "det som er størst")
+    ws.cell(s + 1, 3, "Grense for vesentlig merforbruk: kroner og andel av justert budsjett")
     ws.cell(s + 1, 5, "=Vesentlig")
     ws.cell(s + 1, 6, "=VesentligAndel")
     book.style_row(ws, s, 1, LAST_COL, bold=True)
@@ -462,7 +461,7 @@ def prognosis_sheet(book: Any, sheet: str, title: str) -> dict[str, int]:
         for col in SUM_COLS:
             ws[f"{col}{row}"].number_format = MONEY
         ws[f"P{row}"].number_format = PERCENT
-    ws[f"E{s}"].number_format = "General"
+    ws[f"E{s}"].number_format = "0"
     ws[f"F{s + 1}"].number_format = PERCENT
     ws[f"E{c + 3}"].number_format = "0"
     ws.freeze_panes = ws.cell(FIRST_ROW, 4)

@@ -279,7 +279,10 @@ def print_header(ws: Worksheet, district: Any, year: Any, period: Any) -> None:
     """Header with the district, year and period (written when a template is filled)."""
     name = str(district).replace("&", "&&")  # a lone & starts a header code
     ws.oddHeader.left.text = f"{name} – &A"
-    ws.oddHeader.right.text = f"{year}, periode {period}"
+    when = [str(year)] if year is not None else []
+    if period is not None:
+        when.append(f"periode {period}")
+    ws.oddHeader.right.text = ", ".join(when) or "&D"
 
 
 def build_template(template: Template, out: str | Path) -> Path:
@@ -345,7 +348,7 @@ def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) ->
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:D2")
     ws.row_dimensions[2].height = 60
-    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 20
     ws.column_dimensions["C"].width = 70
     Book.header(ws, 4, ["Innstilling", "Verdi", "Forklaring"])
@@ -373,6 +376,7 @@ def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) ->
 def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
     ws = wb.create_sheet(table.sheet)
     Book.header(ws, 1, [c.header for c in table.columns])
+    ws.row_dimensions[1].height = 45  # room for a three-line heading
     for i, col in enumerate(table.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = "A2"
@@ -485,9 +489,9 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
         if table.rows:
             _write_fixed_rows(ws, table, covered=max(len(rows), table.rows))
         _define_table(wb, table, rows=len(rows))
-    if {"Bydel", "Aar", "Periode"} <= set(fill.settings):
+    if "Bydel" in fill.settings:
         for ws in wb.worksheets:
-            print_header(ws, fill.settings["Bydel"], fill.settings["Aar"], fill.settings["Periode"])
+            print_header(ws, fill.settings["Bydel"], fill.settings.get("Aar"), fill.settings.get("Periode"))
     wb.properties.modified = BUILD_TIME
     wb.calculation.calcId = CALC_ID
     wb.calculation.fullCalcOnLoad = False

@@ -88,7 +88,7 @@ def build(book: Book) -> None:
     prefill_function_choices(book)
     area_list = [area for area, _functions in report_functions(AAR.default, REGELSETT.default)]
 
-    ws = book.report("Funksjonsområder", widths=[12, 48, 15, 15, 15, 15, 15, 10, 9])
+    ws = book.report("Funksjonsområder", widths=[12, 62, 15, 15, 15, 15, 15, 10, 9])
     book.title(ws, "Status per funksjonsområde")
     _subtitle(ws)
     book.header(ws, 5, ["Område", "Navn", *HEADERS, "Varsel"])
@@ -120,7 +120,7 @@ def build(book: Book) -> None:
     ws.cell(r + 3, 2, "Kontroll: sum per funksjon minus sum per område (skal være 0)")
     ws.cell(r + 3, 7, f"=ROUND(Funksjoner!M{ordinary}-G{total_area},2)").number_format = MONEY
     ws.cell(r + 4, 2, "Kontroll: sum per resultatenhet minus sum per område (skal være 0)")
-    ws.cell(r + 5, 2, "Funksjoner med vesentlig negativt avvik som skal varsles HEI")
+    ws.cell(r + 5, 2, "Funksjoner med vesentlig merforbruk som skal varsles HEI (antall)")
     ws.cell(r + 5, 3, f'=COUNTIF(Funksjoner!O{first}:O{ordinary - 1},"Varsle")')
     addin_notice(ws, "A4")
 
@@ -141,8 +141,7 @@ def build(book: Book) -> None:
     wu.cell(total_unit, 2, "Sum ordinær drift")
     _totals(wu, total_unit, 6, total_unit - 1)
     book.style_row(wu, total_unit, 1, 8, fill=TOTAL_FILL, bold=True, top_line=True)
-    wu.cell(total_unit + 2, 2, "Kontroll: regnskap i grunnlaget på enheter som ikke står i listen "
-                               "(skal være 0)")
+    wu.cell(total_unit + 2, 2, "Kontroll: regnskap på enheter utenfor listen (skal være 0)")
     all_actual = 'SUMIFS(G_Belop,G_Type,"Regnskap",G_Periode,"<="&Periode)'
     wu.cell(total_unit + 2, 3, f"=ROUND({all_actual}-C{total_unit},2)")
     wu.cell(total_unit + 3, 2, "Avviksprognosen per enhet er beregnet med innstillingen Metode uten "
