@@ -71,3 +71,48 @@ def test_money_columns_fit_nine_digit_amounts() -> None:
                     if cell.number_format.startswith("#,##0"):
                         width = ws.column_dimensions[cell.column_letter].width
                         assert width >= 13, (path.name, ws.title, cell.coordinate, width)
+
+
+@pytest.mark.slow
+def test_publiser_pdf_gives_the_committee_pdf(tmp_path: Path) -> None:
+    """`kostra publiser --pdf`: the report sheets only, Norwegian number format, header and page numbers."""
+    import shutil
+    import subprocess
+
+    from kostra_functions.cli import main
+    from kostra_functions.engine.libreoffice import find_soffice
+
+    if find_soffice() is None or shutil.which("pdftotext") is None:
+        pytest.fail("LibreOffice and pdftotext are needed for the committee PDF (installed in CI)")
+    out = tmp_path / "statusrapport_juni.xlsx"
+    source = REPO / "workbooks" / "bydel_eksempel" / "statusrapport_2023-06.xlsx"
+    assert main(["publiser", str(source), "-o", str(out), "--bruk-lagrede", "--pdf"]) == 0
+    pdf = out.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Status per funksjonsområde" in text and "Status per KOSTRA-funksjon" in text
+    assert "Bydel Eksempel – Funksjonsområder" in text and "2023, periode 6" in text
+    assert "Side 1 av" in text
+    assert "368 249 273" in text  # accounts to date, ordinary operations, in Norwegian format
+    assert "Summert fra regnskaps- og budsjetteksporten" not in text  # input sheets are left out
+
+
+def test_prognose_xlsx_columns_fit_amounts_and_names(tmp_path: Path) -> None:
+    """`kostra prognose --xlsx`: no ##### for 9-digit amounts, full function names, prints one page wide."""
+    from openpyxl.utils import get_column_letter
+
+    from kostra_functions.cli import main
+
+    out = tmp_path / "prognose.xlsx"
+    assert main(["prognose", "--periode", "6", "--xlsx", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["Avviksprognose"]
+    header = [c.value for c in ws[1]]
+    for col, name in enumerate(header, 1):
+        width = ws.column_dimensions[get_column_letter(col)].width
+        values = [ws.cell(r, col).value for r in range(2, ws.max_row + 1)]
+        if any(isinstance(v, float) and abs(v) >= 1e8 for v in values):
+            assert width >= 15, (name, width)  # «-123 456 789,00» is 15 characters
+        if name == "Navn":
+            longest = max(len(str(v)) for v in values if v)
+            assert width >= min(longest, 58), (width, longest)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1

@@ -106,7 +106,8 @@ def to_pdf(workbook: Path, target: Path, *, sheets: Sequence[str] | None = None,
         wb.save(source)
         user = Path(tmp) / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_PROFILE.format(mode=1), encoding="utf-8")
+        profile = _with_locale(_PROFILE.format(mode=1))
+        (user / "registrymodifications.xcu").write_text(profile, encoding="utf-8")
         outdir = Path(tmp) / "pdf"
         cmd = [soffice, f"-env:UserInstallation={Path(tmp).as_uri()}", "--headless", "--norestore",
                "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir",
@@ -144,3 +145,12 @@ def _fit_wrapped_rows(ws: object) -> None:
             lines = max(lines, math.ceil(len(str(cell.value)) / max(width * 1.1, 1)))
         if lines > 1:
             dim.height = 13 * lines
+
+
+def _with_locale(profile: str, locale: str = "nb-NO") -> str:
+    """The profile with Norwegian number formats (space as thousands separator, decimal comma), as a
+    Norwegian reader's Excel shows the numbers."""
+    items = "".join(
+        f'<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="{name}" oor:op="fuse">'
+        f"<value>{locale}</value></prop></item>\n" for name in ("ooSetupSystemLocale", "ooLocale"))
+    return profile.replace("</oor:items>", items + "</oor:items>")
