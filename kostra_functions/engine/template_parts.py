@@ -123,6 +123,7 @@ JUSTERINGER = Table(
     "(da trengs ikke funksjon). Bare rader med status OK tas med.",
     rows=ADJUSTMENT_ROWS,
     guard_name="J_Utenfor",
+    excel_table="TabJusteringer",
 )
 
 FUNKSJONSVALG = Table(

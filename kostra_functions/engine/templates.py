@@ -96,6 +96,9 @@ class Table:
     #: Defined name of a cell counting entries below the covered rows (must be 0): an entry the
     #: formulas would not see is shown, never silently left out.
     guard_name: str | None = None
+    #: Name of an Excel table (ListObject) over the covered rows, for the controller's convenience in
+    #: Excel (banded rows, filter, sorting); the formulas use the defined names, never the table.
+    excel_table: str | None = None
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -411,6 +414,8 @@ def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
             for r in range(2, covered + 2):
                 if ws.cell(r, c).value is None:
                     ws.cell(r, c, col.formula.format(r=r))
+    if table.excel_table:
+        _excel_table(ws, table, covered)
     if table.guard_name:
         note_col = len(table.columns) + 2
         end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
@@ -419,6 +424,24 @@ def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
         ws.cell(4, note_col, f"=COUNTA(A{below}:{end}{below + 20000})").font = Font(bold=True)
         _define(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
                 f"{get_column_letter(note_col)}$4")
+
+
+def _excel_table(ws: Worksheet, table: Table, covered: int) -> None:
+    """The Excel table over the header and the covered rows (created, or resized on fill)."""
+    from openpyxl.worksheet.table import Table as ListObject
+    from openpyxl.worksheet.table import TableStyleInfo
+
+    ref = f"A1:{get_column_letter(len(table.columns))}{covered + 1}"
+    name = table.excel_table or ""
+    if name in ws.tables:
+        existing = ws.tables[name]
+        existing.ref = ref
+        if existing.autoFilter is not None:
+            existing.autoFilter.ref = ref
+        return
+    listobject = ListObject(displayName=name, ref=ref)
+    listobject.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(listobject)
 
 
 def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
