@@ -88,3 +88,19 @@ def test_unit_funds_are_matched_by_unit_and_unknown_units_are_kept(tmp_path: Pat
     ws = openpyxl.load_workbook(again.output)["Enheter"]
     values = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(2, ws.max_row + 1)}
     assert values["20"] == 5000 and values["10"] == 0 and values["99"] == 777
+
+
+def test_change_since_last_month_comes_from_the_previous_periods_workbook(tmp_path: Path) -> None:
+    """Function 120 of «Bydel Test»: period 2 deviation prognosis −100 (tests/test_templates.py). In
+    period 3 the accounts to date are 1 000 + 1 500 + 700 = 3 200 and the budget to date 3 600:
+    periodisert 3 200 + 14 400 − 3 600 = 14 000, deviation 14 400 − 14 000 = 400; the change since
+    last month is 400 − (−100) = 500."""
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    _regenerate(data.parent, out, 2, "avviksprognose")
+    march = _regenerate(data.parent, out, 3, "avviksprognose")
+    wb = openpyxl.load_workbook(march.output, data_only=True)
+    choices = {r[0]: r for r in wb["Funksjonsvalg"].iter_rows(min_row=2, values_only=True)}
+    assert choices["120"][4] == -100
+    row = _rows(wb["Avviksprognose"], 2)["120"]
+    assert row[12] == 400 and row[13] == 500
