@@ -51,6 +51,8 @@ class Bilde:
     beskrivelse: str
     #: Skjul funksjonslinjer uten tall: rader der denne kolonnen har en KOSTRA-kode og alle tallene er 0.
     skjul_nullrader: str = ""
+    #: Skjul rader der alle disse kolonnene er tomme (f.eks. «BCD»: linjer uten noe skrevet inn).
+    skjul_uten: str = ""
     #: Punkter per tomme i bildet.
     oppl: int = 80
     #: Diagram fra tilbaketesten (``kostra prognose --tilbaketest``) for denne raden (f.eks. «FO3»)
@@ -59,14 +61,21 @@ class Bilde:
 
 
 BILDER: tuple[Bilde, ...] = (
-    Bilde("avviksprognose", "avviksprognose_*.xlsx", "Avviksprognose", "A1:M68",
+    Bilde("avviksprognose", "avviksprognose_*.xlsx", "Avviksprognose", "A1:Q104",
           "Avviksprognose per KOSTRA-funksjon (funksjoner uten tall er skjult)", skjul_nullrader="B",
-          oppl=100),
-    Bilde("avviksprognose_oppsett", "avviksprognose_*.xlsx", "Oppsett", "A1:D9",
-          "Oppsett-arket: bydel, år, periode, metode og regelsett"),
-    Bilde("statusrapport_funksjonsomrader", "statusrapport_*.xlsx", "Funksjonsområder", "A1:H15",
+          oppl=110),
+    Bilde("avviksprognose_justeringer", "avviksprognose_*.xlsx", "Justeringer", "A1:G8",
+          "Arket Justeringer: én linje per justering, med status"),
+    Bilde("avviksprognose_funksjonsvalg", "avviksprognose_*.xlsx", "Funksjonsvalg", "A1:F45",
+          "Arket Funksjonsvalg: metode, manuell prognose og forklaring per funksjon (linjer uten "
+          "valg er skjult)", skjul_uten="BCD"),
+    Bilde("avviksprognose_oppsett", "avviksprognose_*.xlsx", "Oppsett", "A1:C14",
+          "Oppsett-arket: bydel, år, periode, metode, regelsett og grense for vesentlig merforbruk"),
+    Bilde("statusrapport_funksjoner", "statusrapport_*.xlsx", "Funksjoner", "A1:Q104",
+          "Statusrapporten per KOSTRA-funksjon", skjul_nullrader="B", oppl=110),
+    Bilde("statusrapport_funksjonsomrader", "statusrapport_*.xlsx", "Funksjonsområder", "A1:I18",
           "Statusrapport til bydelsutvalget sortert på funksjonsområde"),
-    Bilde("statusrapport_resultatenheter", "statusrapport_*.xlsx", "Resultatenheter", "A1:H28",
+    Bilde("statusrapport_resultatenheter", "statusrapport_*.xlsx", "Resultatenheter", "A1:H30",
           "Statusrapport sortert på resultatenhet"),
     Bilde("statusrapport_kostra_og_enheter", "statusrapport_*.xlsx", "KOSTRA og enheter", "A1:I26",
           "Avvik hittil per resultatenhet og funksjonsområde (sammenhengen KOSTRA – resultatenhet)"),
@@ -124,6 +133,8 @@ def verdikopi(kilde: Path, bilde: Bilde, ut: Path) -> None:
                         + ", ".join(feil[:8]))
     if bilde.skjul_nullrader:
         skjul_tomme_funksjoner(ws, bilde)
+    if bilde.skjul_uten:
+        skjul_uten_inndata(ws, bilde)
     skjul_tomme_rader(ws, bilde)
     tilpass_radhoyde(ws, bilde)
     for navn in list(wb.sheetnames):
@@ -171,6 +182,18 @@ def skjul_tomme_funksjoner(ws: Any, bilde: Bilde) -> None:
         tall = [c.value for c in rad if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
         if tall and all(v == 0 for v in tall):
             ws.row_dimensions[celle.row].hidden = True
+
+
+def skjul_uten_inndata(ws: Any, bilde: Bilde) -> None:
+    """Skjul datarader der alle kolonnene i ``bilde.skjul_uten`` er tomme."""
+    from openpyxl.utils import column_index_from_string
+
+    kolonner = {column_index_from_string(k) for k in bilde.skjul_uten}
+    for rad in ws[bilde.omrade]:
+        if rad[0].row == 1:
+            continue
+        if all(c.value in (None, "") for c in rad if c.column in kolonner):
+            ws.row_dimensions[rad[0].row].hidden = True
 
 
 def skjul_tomme_rader(ws: Any, bilde: Bilde) -> None:

@@ -260,6 +260,25 @@ def default_method(ruleset: Any = None) -> str:
     return str(_rule_value(load_ruleset(ruleset), "standard_metode", _default_method))
 
 
+def default_method_for(function: str, ruleset: Any = None) -> str:
+    """The method a regenerated workbook proposes for one KOSTRA function (the «Metode» column).
+
+    The one place the per-function default is decided: today the rule set's default for every
+    function; a back-tested recommendation per function can be plugged in here and every regenerated
+    workbook follows it. A method the controller chose is kept on regeneration regardless.
+    """
+    del function  # same method for every function until a recommendation per function exists
+    return default_method(ruleset)
+
+
+def significance(ruleset: Any = None) -> tuple[float, float]:
+    """``(kroner, share of adjusted budget)``: a merforbruk of at least the larger is significant
+    (rule set ``[prognose] vesentlig_avvik_kr`` / ``vesentlig_avvik_andel``; 0, 0 when not set)."""
+    rs = load_ruleset(ruleset)
+    return (float(rs.get("prognose.vesentlig_avvik_kr", 0) or 0),
+            float(rs.get("prognose.vesentlig_avvik_andel", 0) or 0))
+
+
 def _default_method(rs: Any) -> str:
     value = rs.get("prognose.standard_metode", DEFAULT_METHOD)
     try:

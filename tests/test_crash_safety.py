@@ -156,7 +156,7 @@ def test_two_regenerations_of_the_same_folder_do_not_corrupt_each_other(tmp_path
     # complete and right: «Bydel Test» function 120 through period 2 (tests/test_templates.py): budget
     # 14 400, no measures, carried-forward or allocations, expected accounts 14 500, deviation −100
     rows = _rows(openpyxl.load_workbook(result, data_only=True)["Avviksprognose"], 2)
-    assert rows["120"][6:12] == [14400, 0, 0, 0, 14500, -100]
+    assert rows["120"][7:13] == [14400, 0, 0, 0, 14500, -100]
 
 
 # ---------------------------------------------------------------------------------------------

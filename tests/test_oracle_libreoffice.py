@@ -16,6 +16,7 @@ not skip, when LibreOffice is missing and ``CI=true``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -375,6 +376,50 @@ def test_published_copy_recalculated_by_libreoffice_shows_the_same_values(oracle
                 assert _same(_normalize(cell.value), _normalize(shown)), (ws.title, cell.coordinate)
 
 
+#: Names and texts of cells computed from KOSTRA functions through IFERROR or a status text (the
+#: adjustment status, the method used, the «Varsle» flag, the change since last month): without the
+#: add-in LibreOffice shows their fallback instead of #NAME?, so they are not compared here.
+ADDIN_DEPENDENT = ("J_Status", "F_Brukt", "Varsle", "F_Forrige")
+
+
+_REF = re.compile(r"(?:'((?:[^']|'')+)'|([A-Za-zÆØÅæøå][\w ÆØÅæøå]*))?!?\$?([A-Z]{1,3})\$?(\d+)"
+                  r"(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def _addin_dependent(wb: Any) -> set[tuple[str, str]]:
+    """Cells whose formula uses a KOSTRA function, an add-in-dependent name, or (transitively) such a
+    cell on the same or another sheet: without the add-in their value is a fallback, not #NAME?."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    formulas = {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows()
+                for c in row if c.data_type == "f" and isinstance(c.value, str)}
+    dependent = {k for k, f in formulas.items()
+                 if "KOSTRA" in f.upper() or any(m in f for m in ADDIN_DEPENDENT) or "Tillegg" in f}
+    refs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for (sheet, coord), f in formulas.items():
+        cells = set()
+        for m in _REF.finditer(re.sub(r'"[^"]*"', "", f)):
+            target = (m.group(1) or "").replace("''", "'") or sheet
+            if m.group(2) and m.group(2) in wb.sheetnames:
+                target = m.group(2)
+            c1, r1 = column_index_from_string(m.group(3)), int(m.group(4))
+            c2 = column_index_from_string(m.group(5)) if m.group(5) else c1
+            r2 = int(m.group(6)) if m.group(6) else r1
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > 5000:
+                continue
+            cells |= {(target, f"{get_column_letter(c)}{r}")
+                      for c in range(c1, c2 + 1) for r in range(r1, r2 + 1)}
+        refs[(sheet, coord)] = cells
+    changed = True
+    while changed:
+        changed = False
+        for key, cells in refs.items():
+            if key not in dependent and cells & dependent:
+                dependent.add(key)
+                changed = True
+    return dependent
+
+
 @pytest.mark.parametrize("name", ["avviksprognose_2023-06.xlsx", "statusrapport_2023-06.xlsx"])
 def test_example_workbooks_standard_formulas_match_libreoffice(oracle: dict[str, Any], name: str) -> None:
     """The committed example workbooks recalculated by LibreOffice: every formula that does not use a
@@ -384,7 +429,8 @@ def test_example_workbooks_standard_formulas_match_libreoffice(oracle: dict[str,
     formulas_wb = openpyxl.load_workbook(ours_path)
     ours = openpyxl.load_workbook(ours_path, data_only=True)
     lo = openpyxl.load_workbook(lo_path, data_only=True)
-    compared = 0
+    dependent = _addin_dependent(formulas_wb)
+    compared = notices = 0
     for ws in formulas_wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -392,6 +438,11 @@ def test_example_workbooks_standard_formulas_match_libreoffice(oracle: dict[str,
                 if not isinstance(formula, str) or "KOSTRA" in formula.upper():
                     continue
                 shown = lo[ws.title][cell.coordinate].value
+                if "Tillegg" in formula:  # the add-in check: LibreOffice has no add-in, and says so
+                    notices += str(shown).startswith("Tilleggsprogrammet KOSTRA er ikke lastet")
+                    continue
+                if (ws.title, cell.coordinate) in dependent:
+                    continue  # computed from a KOSTRA result behind IFERROR or a status text
                 if shown == "#NAME?":  # depends on a KOSTRA cell, which LibreOffice cannot calculate
                     continue
                 stored = ours[ws.title][cell.coordinate].value
@@ -399,6 +450,7 @@ def test_example_workbooks_standard_formulas_match_libreoffice(oracle: dict[str,
                                                                       stored, shown)
                 compared += 1
     assert compared > 300
+    assert notices >= 1  # the report sheet says in one cell that the add-in is missing
 
 
 def test_a_file_saved_by_libreoffice_recalculates_and_keeps_its_formulas(oracle: dict[str, Any]) -> None:

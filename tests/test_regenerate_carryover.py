@@ -32,27 +32,27 @@ def test_typed_adjustments_survive_regeneration_and_follow_into_the_next_period(
 
     wb = openpyxl.load_workbook(first.output)
     ws = wb["Justeringer"]
-    ws["A2"], ws["B2"], ws["C2"], ws["E2"] = "120", 100, "=50*2", "Vedtatt i BU 12.03"
+    ws["A2"], ws["C2"], ws["D2"], ws["F2"] = "120", 100, "=50*2", "Vedtatt i BU 12.03"
     wb.save(first.output)  # the controller saves the workbook
 
     again = _regenerate(data.parent, out, 2, "avviksprognose")
     assert again.carried.source == first.output and again.carried.rows == {"justeringer": 1}
     wb = openpyxl.load_workbook(again.output)
     j = wb["Justeringer"]
-    assert (j["A2"].value, j["B2"].value, j["C2"].value, j["E2"].value) == (
+    assert (j["A2"].value, j["C2"].value, j["D2"].value, j["F2"].value) == (
         "120",
         100,
         "=50*2",
         "Vedtatt i BU 12.03",
     )
     rows = _rows(openpyxl.load_workbook(again.output, data_only=True)["Avviksprognose"], 2)
-    # G budget, H measures, I carried forward, J allocations, K expected accounts, L deviation prognosis
-    assert rows["120"][6:12] == [14400, 100, 100, 0, 14400, 100]
+    # H budget, I measures, J carried forward, K allocations, L expected accounts, M deviation prognosis
+    assert rows["120"][7:13] == [14400, 100, 100, 0, 14400, 100]
 
     nxt = _regenerate(data.parent, out, 3, "avviksprognose")
     assert nxt.carried.source == again.output  # the newest earlier period of the same year
     j = openpyxl.load_workbook(nxt.output)["Justeringer"]
-    assert (j["A2"].value, j["B2"].value, j["C2"].value) == ("120", 100, "=50*2")
+    assert (j["A2"].value, j["C2"].value, j["D2"].value) == ("120", 100, "=50*2")
 
 
 def test_method_chosen_on_the_setup_sheet_is_kept(tmp_path: Path) -> None:
@@ -66,9 +66,10 @@ def test_method_chosen_on_the_setup_sheet_is_kept(tmp_path: Path) -> None:
     again = _regenerate(data.parent, out, 2, "avviksprognose")
     assert again.carried.settings == {"Metode": "lineær"}
     ws = openpyxl.load_workbook(again.output, data_only=True)["Avviksprognose"]
-    assert ws["A2"].value == "Bydel Test – 2023, periode 2 – metode lineær"
+    # the setting applies to every function without a method of its own on «Funksjonsvalg»
     # lineær for 120: 2 500 × 12 / 2 = 15 000; deviation prognosis 14 400 − 15 000 = −600
-    assert _rows(ws, 2)["120"][10:12] == [15000, -600]
+    assert _rows(ws, 2)["120"][3] == "lineær"
+    assert _rows(ws, 2)["120"][11:13] == [15000, -600]
 
 
 def test_unit_funds_are_matched_by_unit_and_unknown_units_are_kept(tmp_path: Path) -> None:
@@ -87,3 +88,19 @@ def test_unit_funds_are_matched_by_unit_and_unknown_units_are_kept(tmp_path: Pat
     ws = openpyxl.load_workbook(again.output)["Enheter"]
     values = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(2, ws.max_row + 1)}
     assert values["20"] == 5000 and values["10"] == 0 and values["99"] == 777
+
+
+def test_change_since_last_month_comes_from_the_previous_periods_workbook(tmp_path: Path) -> None:
+    """Function 120 of «Bydel Test»: period 2 deviation prognosis −100 (tests/test_templates.py). In
+    period 3 the accounts to date are 1 000 + 1 500 + 700 = 3 200 and the budget to date 3 600:
+    periodisert 3 200 + 14 400 − 3 600 = 14 000, deviation 14 400 − 14 000 = 400; the change since
+    last month is 400 − (−100) = 500."""
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    _regenerate(data.parent, out, 2, "avviksprognose")
+    march = _regenerate(data.parent, out, 3, "avviksprognose")
+    wb = openpyxl.load_workbook(march.output, data_only=True)
+    choices = {r[0]: r for r in wb["Funksjonsvalg"].iter_rows(min_row=2, values_only=True)}
+    assert choices["120"][4] == -100
+    row = _rows(wb["Avviksprognose"], 2)["120"]
+    assert row[12] == 400 and row[13] == 500

@@ -93,20 +93,24 @@ def test_deviation_prognosis_template_gives_the_hand_worked_numbers(generated: d
     assert path.name == "avviksprognose_2023-02.xlsx" and path.parent.name == "bydel_test"
     ws = openpyxl.load_workbook(path, data_only=True)["Avviksprognose"]
     rows = _rows(ws, 2)
-    # columns D..L: accounts, budget to date, deviation, budget, measures, carried, allocations,
-    # prognosis, deviation prognosis
-    assert rows["120"][3:12] == [2500, 2400, -100, 14400, 0, 0, 0, 14500, -100]
-    assert rows["201"][3:12] == [1500, 5000, 3500, 30000, 0, 0, 0, 26500, 3500]
-    assert rows["120"][2] == "Administrasjon"
+    # columns E..M: accounts, budget to date, deviation, budget, measures, carried, allocations,
+    # prognosis, deviation prognosis; D is the method
+    assert rows["120"][4:13] == [2500, 2400, -100, 14400, 0, 0, 0, 14500, -100]
+    assert rows["201"][4:13] == [1500, 5000, 3500, 30000, 0, 0, 0, 26500, 3500]
+    assert rows["120"][2] == "Administrasjon" and rows["120"][3] == "periodisert"
     labels = _rows(ws, 3)
-    assert labels["Sum ordinær drift"][3:12] == [4000, 7400, 3400, 44400, 0, 0, 0, 41000, 3400]
-    assert labels["Sum FO2A Barnehager"][3:12] == [1500, 5000, 3500, 30000, 0, 0, 0, 26500, 3500]
-    earmarked = next(v for k, v in labels.items() if k.startswith("Øremerkede"))
-    # earmarked, all budget in p1: prognosis 300 + 600 − 600 = 300, deviation prognosis 600 − 300 = 300
-    assert earmarked[3:7] == [300, 600, 300, 600] and earmarked[10:12] == [300, 300]
-    checks = [v for k, v in labels.items() if k.startswith("Avstemming")]
-    assert [c[3] for c in checks] == [0, None] and [c[6] for c in checks] == [None, 0]
-    assert ws["A2"].value == "Bydel Test – 2023, periode 2 – metode periodisert"
+    assert labels["Sum ordinær drift"][4:13] == [4000, 7400, 3400, 44400, 0, 0, 0, 41000, 3400]
+    assert labels["Sum FO2A Barnehager"][4:13] == [1500, 5000, 3500, 30000, 0, 0, 0, 26500, 3500]
+    # earmarked project 21001, all budget in p1: prognosis 300 + 600 − 600 = 300, deviation 600 − 300
+    project = rows["21001"]
+    assert project[2] == "Prosjekt 21001 (funksjon 201)"
+    assert project[4:8] == [300, 600, 300, 600] and project[11:13] == [300, 300]
+    assert labels["Sum øremerkede prosjekter"][12] == 300
+    assert labels["Sum bydelen (ordinær drift og øremerkede prosjekter)"][12] == 3700
+    checks = {k: v for k, v in labels.items() if k.startswith("Kontroll")}
+    assert all(v in (0, None) for row in checks.values() for v in row[4:13]), checks
+    assert ws["A2"].value == "Bydel Test – 2023, periode 2"
+    assert ws["A5"].value == "Alle justeringer er tatt med (0 rader)"
 
 
 def test_status_report_sorts_by_area_function_and_unit(generated: dict[str, Path]) -> None:
@@ -122,7 +126,8 @@ def test_status_report_sorts_by_area_function_and_unit(generated: dict[str, Path
     row10 = _rows(matrix, 1)["10"]
     assert row10[header.index("FO1")] == -100 and row10[header.index("FO2A")] == 0
     totals = _rows(wb["Funksjonsområder"], 2)
-    assert totals["Kontroll: sum per funksjon minus sum per område (skal være 0)"][4] == 0
+    assert totals["Kontroll: sum per funksjon minus sum per område (skal være 0)"][6] == 0
+    assert totals["Kontroll: sum per resultatenhet minus sum per område (skal være 0)"][6] == 0
 
 
 def _choose_year_end_rules(path: Path, out: Path, ruleset: str, shown: str) -> Path:
@@ -196,7 +201,7 @@ def test_check_reports_a_changed_value_cell_by_cell(generated: dict[str, Path], 
     pkg = Package.read(generated["avviksprognose"])
     part = pkg.sheets()[0].part
     data = pkg.data[part]
-    m = re.search(rb'(<c r="D8"[^>]*><f>[^<]*</f><v>)([^<]*)(</v>)', data)
+    m = re.search(rb'(<c r="E10"[^>]*><f>[^<]*</f><v>)([^<]*)(</v>)', data)
     assert m is not None and m.group(2) == b"2500"
     tampered = tmp_path / "endret.xlsx"
     pkg.write(tampered, replaced={part: data[:m.start(2)] + b"2600" + data[m.end(2):]})
@@ -205,7 +210,7 @@ def test_check_reports_a_changed_value_cell_by_cell(generated: dict[str, Path], 
     assert main(["sjekk", str(tampered), "--jobber", "1"]) == 1
     err = capsys.readouterr().err
     assert f"FEIL {tampered}" in err
-    assert "  Avviksprognose!D8: lagret 2 600, beregnet 2 500\n" in err
+    assert "  Avviksprognose!E10: lagret 2 600, beregnet 2 500\n" in err
     assert err.count("lagret") == 1  # nothing else differs
 
 

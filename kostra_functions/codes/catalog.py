@@ -132,10 +132,18 @@ class CodeEntry:
 
     @property
     def display_name(self) -> str:
-        """The name as a controller should see it: uncertain names say so, missing names too."""
+        """The name as a controller sees it in a sheet or a report.
+
+        A name the code list has no source for is not shown as an official name: a code without a
+        name reads «Oslo-funksjon 691» (an Oslo-only code) or «Funksjon 691». How sure each name is
+        stays in the data file (``navn_sikker``/``sikkerhet``) and in :attr:`name_certain`; it is not
+        printed after the name in the committee's report."""
         if not self.name:
-            return "(navn ikke funnet)"
-        return self.name if self.name_certain else f"{self.name} (usikkert navn)"
+            label = "Art" if self.table == "art" else "Funksjon"
+            if self.region and "oslo" in self.region:
+                label = f"Oslo-{label.lower()}"
+            return f"{label} {self.code}"
+        return self.name
 
     def valid_in(self, year: int) -> bool:
         """Whether this row's period includes ``year`` (region not considered)."""

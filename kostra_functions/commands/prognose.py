@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "eksempeldata brukes)")
     p.add_argument("--resultatenheter", type=Path, metavar="FIL", help="register over resultatenheter")
     p.add_argument("--justeringer", type=Path, metavar="FIL",
-                   help="CSV med tiltak, fremført, avsetninger, metode og manuell prognose per funksjon")
+                   help="CSV med tiltak, fremført, avsetninger, metode og manuell prognose per funksjon, "
+                   "eller avviksprognose-arbeidsboken (arkene «Justeringer» og «Funksjonsvalg»)")
     p.add_argument("--aar", type=int, metavar="ÅR",
                    help="regnskapsåret (standard: året i periodene ÅÅÅÅMM i filene)")
     p.add_argument("--regelsett", help="regelsett (navn eller TOML-fil); standard oslo_bydel")
@@ -117,6 +118,88 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
     last_year = read_ledger(fjoraar, kind="regnskap", ruleset=ruleset) if fjoraar else None
     return pt.district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
                              last_year=last_year)
+
+
+def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tuple[Any, list[str]]:
+    """The adjustments and per-function choices typed in a prognosis workbook («Justeringer» and
+    «Funksjonsvalg»), checked the way the workbook's Status column checks them: a row with an unknown
+    function, a function not valid in ``year`` or text in an amount column is left out and reported,
+    exactly as the workbook leaves it out. Earmarked projects' rows are not part of these figures
+    (the table follows them separately). Returns ``(Adjustments, problems)``."""
+    import openpyxl
+
+    from kostra_functions import prognosis as pg
+    from kostra_functions import prognosis_table as pt
+    from kostra_functions import safety
+    from kostra_functions.codes.catalog import Catalog
+    from kostra_functions.errors import LedgerFormatError
+    from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
+
+    safety.check_xlsx(path)
+    safety.harden_openpyxl()
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        if "Justeringer" not in wb.sheetnames:
+            raise LedgerFormatError("arbeidsboken har ikke arket «Justeringer».", where=str(path))
+        region = str(load_ruleset(ruleset or DEFAULT_RULESET).get("regelsett.region", "") or "") or None
+        catalog = Catalog.for_year(year, region)
+        sums: dict[str, dict[str, float]] = {"tiltak": {}, "fremfort": {}, "avsetninger": {}}
+        problems: list[str] = []
+        covered = _covered_rows(wb, "J_Funksjon")
+        rows = list(wb["Justeringer"].iter_rows(min_row=2, max_col=5, values_only=True))
+        for r, (function, project, *amounts) in enumerate(rows, 2):
+            if all(v in (None, "") for v in (function, project, *amounts)):
+                continue
+            if covered is not None and r > covered:
+                problems.append(f"«Justeringer» rad {r} står under radene arbeidsboken regner med "
+                                f"(til og med rad {covered}); raden er ikke tatt med.")
+                continue
+            if project not in (None, ""):
+                continue  # an earmarked project's adjustment
+            code = "" if function is None else str(function).strip()
+            if code.endswith(".0"):
+                code = code[:-2]
+            if any(isinstance(a, str) and a.strip() for a in amounts):
+                problems.append(f"«Justeringer» rad {r}: beløpet er tekst; raden er ikke tatt med.")
+                continue
+            if not (len(code) == 3 and code.isdigit() and catalog.is_valid(code)):
+                problems.append(f"«Justeringer» rad {r}: funksjon {code or '(tom)'} finnes ikke i {year}; "
+                                "raden er ikke tatt med.")
+                continue
+            for key, amount in zip(sums, amounts, strict=True):
+                if isinstance(amount, (int, float)) and amount:
+                    sums[key][code] = sums[key].get(code, 0.0) + float(amount)
+        methods: dict[str, str] = {}
+        manual: dict[str, float] = {}
+        if "Funksjonsvalg" in wb.sheetnames:
+            for function, method, projection, *_rest in wb["Funksjonsvalg"].iter_rows(
+                    min_row=2, max_col=4, values_only=True):
+                if function in (None, ""):
+                    continue
+                code = str(function).strip()
+                if isinstance(projection, (int, float)):
+                    manual[code] = float(projection)
+                if code in manual:  # a typed projection makes the function manuell, as in the sheet
+                    methods[code] = pg.MANUAL
+                elif method not in (None, ""):
+                    methods[code] = pg.normalise_method(str(method))
+    finally:
+        wb.close()
+    return pt.Adjustments(measures=sums["tiltak"], carried_forward=sums["fremfort"],
+                          central_allocations=sums["avsetninger"], manual_projections=manual,
+                          methods=methods), problems
+
+
+def _covered_rows(wb: Any, name: str) -> int | None:
+    """The last row a defined name covers (the workbook's formulas see nothing below it)."""
+    import re
+
+    try:
+        dests = list(wb.defined_names[name].destinations)
+    except (KeyError, AttributeError):
+        return None
+    match = re.search(r"\$?(\d+)$", dests[0][1]) if dests else None
+    return int(match.group(1)) if match else None
 
 
 def read_adjustments(path: Path, ruleset: str | None) -> Any:
@@ -264,6 +347,7 @@ def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, w
         for cell in row:
             if isinstance(cell.value, float):
                 cell.number_format = "#,##0.00"
+    _fit_columns(ws)
     ex = wb.create_sheet("Forklaringer")
     ex.append(["Periode", "Del", "Funksjonsområde", "Funksjon", "Resultatenhet", "Navn resultatenhet",
                "Metode", "Avviksprognose", "Forklaring"])
@@ -275,11 +359,37 @@ def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, w
                        r["forklaring"]])
     from kostra_functions.safety import atomic_path, text_cells
 
+    _fit_columns(ex, widest=80)
     for sheet in (ws, ex):  # text from the exports is stored as text, never as a formula
         for cells in sheet.iter_rows():
             text_cells(cells)
     with atomic_path(path) as tmp:
         wb.save(tmp)
+
+
+def _fit_columns(ws: Any, widest: int = 60) -> None:
+    """Columns wide enough for their longest entry (a 9-digit amount with øre and separators needs
+    15), frozen heading, one page wide when printed, heading repeated on every page."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from kostra_functions.engine.templates import print_setup
+
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            length = 16 if isinstance(value, (int, float)) else len(str(value)) + 2
+            widths[cell.column] = max(widths.get(cell.column, 8), min(length, widest))
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for cell in ws[1]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    print_setup(ws)
+    ws.print_title_rows = "1:1"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -294,7 +404,12 @@ def run(args: argparse.Namespace) -> int:
     basis = load_basis(inputs["regnskap"], inputs["budsjett"], fjoraar=inputs["fjoraar"],
                        resultatenheter=inputs["resultatenheter"], year=inputs["year"],
                        ruleset=args.regelsett)
-    adjustments = read_adjustments(args.justeringer, args.regelsett) if args.justeringer else None
+    adjustments, adjustment_problems = None, []
+    if args.justeringer and args.justeringer.suffix.lower() in (".xlsx", ".xlsm"):
+        adjustments, adjustment_problems = read_workbook_adjustments(args.justeringer, args.regelsett,
+                                                                     basis.year)
+    elif args.justeringer:
+        adjustments = read_adjustments(args.justeringer, args.regelsett)
     if args.periode is not None and not 0 <= args.periode <= pg.YEAR_END_PERIOD:
         raise OutOfRangeError(f"--periode er {args.periode}, men skal være 0–13.")
     periods = list(range(1, pg.YEAR_END_PERIOD + 1)) if args.alle_perioder else [
@@ -305,6 +420,8 @@ def run(args: argparse.Namespace) -> int:
           "avvik + = mindreforbruk.")
     for note in basis.notes:
         print(note)
+    for problem in adjustment_problems:
+        print(problem)
     problems: list[str] = []
     if args.alle_perioder:
         _print_totals(results)

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overskriv", action="store_true", help="skriv over utfilen om den finnes")
     p.add_argument("--bruk-lagrede", action="store_true",
                    help="bruk verdiene som er lagret i filen i stedet for å beregne på nytt")
+    p.add_argument("--pdf", action="store_true",
+                   help="lag også en PDF av rapportarkene (til bydelsutvalget) ved siden av utfilen; "
+                   "krever LibreOffice")
     p.set_defaults(func=run)
 
 
@@ -29,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede)
     print(f"Skrev {result.output} med {count(result.formulas_replaced, 'formel', 'formler')} erstattet av "
           "verdier.")
+    if args.pdf:
+        pdf = write_pdf(Path(result.output))
+        print(f"Skrev {pdf}")
     for warning in result.warnings:
         print(f"Advarsel: {warning}", file=sys.stderr)
     if result.issues:
@@ -38,3 +44,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {issue}", file=sys.stderr)
         return 1
     return 0
+
+
+def write_pdf(published: Path) -> Path:
+    """The committee's PDF of a published copy: the report sheets (those before «Oppsett»)."""
+    import openpyxl
+
+    from kostra_functions.engine.libreoffice import to_pdf
+
+    names = openpyxl.load_workbook(published, read_only=True).sheetnames
+    reports = names[: names.index("Oppsett")] if "Oppsett" in names else names
+    return to_pdf(published, published.with_suffix(".pdf"), sheets=reports)

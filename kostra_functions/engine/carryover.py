@@ -153,3 +153,90 @@ def _carry_table(table: Any, typed: list[Any], fill: Fill, ws: Any, report: Carr
         report.rows[table.key] = carried
     if appended:
         report.appended[table.key] = appended
+
+
+# ---------------------------------------------------------------------------------------------
+# The prognosis workbook is where the controller types: other reports take its inputs from it
+
+PROGNOSIS_TEMPLATE = "avviksprognose"
+PROGNOSIS_SHEET = "Avviksprognose"
+DEVIATION_HEADER = "Avviksprognose"
+
+
+def _sibling(target: Path, template: str, period: int | None = None) -> Path | None:
+    match = _PERIOD_RE.search(target.name)
+    if not match:
+        return None
+    del template
+    year = match.group(1)
+    if period is not None:
+        candidate = target.parent / f"{PROGNOSIS_TEMPLATE}_{year}-{period:02d}.xlsx"
+        return candidate if candidate.is_file() else None
+    current = int(match.group(2))
+    earlier = []
+    for candidate in target.parent.glob(f"{PROGNOSIS_TEMPLATE}_{year}-*.xlsx"):
+        m = _PERIOD_RE.search(candidate.name)
+        if m and candidate.name[: m.start()] == PROGNOSIS_TEMPLATE and int(m.group(2)) < current:
+            earlier.append((int(m.group(2)), candidate))
+    return max(earlier)[1] if earlier else None
+
+
+def carry_from_prognosis(template: Template, fill: Fill, target: Path) -> CarriedOver | None:
+    """Inputs a workbook shares with the district's prognosis workbook (same folder and year).
+
+    * A report other than the prognosis (the status report) takes «Justeringer» and the typed
+      columns of «Funksjonsvalg» from the prognosis workbook of the same period, so the committee
+      sees the prognosis the controller entered.
+    * «Funksjonsvalg»'s «Forrige måneds avviksprognose» is read from the newest earlier period's
+      prognosis workbook (its stored values), so the change since last month can be shown.
+    """
+    keys = {t.key for t in template.tables}
+    if "funksjonsvalg" not in keys:
+        return None
+    match = _PERIOD_RE.search(target.name)
+    if not match:
+        return None
+    period = int(match.group(2))
+    report = None
+    if template.name != PROGNOSIS_TEMPLATE:
+        sibling = _sibling(target, template.name, period)
+        if sibling is not None:
+            fill.tables.pop("justeringer", None)
+            for row in fill.tables.get("funksjonsvalg", []):
+                for col in ("F_Manuell", "F_Forklaring"):
+                    row.pop(col, None)
+            report = carry_over(template, fill, sibling)
+    previous = _sibling(target, template.name)
+    if previous is not None:
+        values = previous_deviations(previous)
+        for row in fill.tables.get("funksjonsvalg", []):
+            value = values.get(str(row.get("F_Funksjon")))
+            if value is not None:
+                row["F_Forrige"] = value
+    return report
+
+
+def previous_deviations(path: Path) -> dict[str, float]:
+    """Function code → the deviation prognosis stored in a prognosis workbook (its report sheet)."""
+    from kostra_functions import safety
+
+    safety.check_xlsx(path)
+    safety.harden_openpyxl()
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        if PROGNOSIS_SHEET not in wb.sheetnames:
+            return {}
+        column = None
+        out: dict[str, float] = {}
+        for row in wb[PROGNOSIS_SHEET].iter_rows(values_only=True):
+            if column is None:
+                if DEVIATION_HEADER in row and "Funksjon" in row:
+                    column, code_col = row.index(DEVIATION_HEADER), row.index("Funksjon")
+                continue
+            code = row[code_col] if code_col < len(row) else None
+            value = row[column] if column < len(row) else None
+            if isinstance(code, str) and re.fullmatch(r"\d{3}", code) and isinstance(value, (int, float)):
+                out[code] = float(value)
+        return out
+    finally:
+        wb.close()

@@ -9,6 +9,7 @@ chain (``calcChain.xml``), which lists formula cells, is dropped, since there ar
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,12 +150,18 @@ def _drop_calc_chain(pkg: Package) -> tuple[set[str], dict[str, bytes]]:
     return {chain}, replaced
 
 
+def _calls_kostra(formula: str) -> bool:
+    from kostra_functions.engine.bridge import called_functions, canonical_name
+
+    return any(canonical_name(name.upper()) for name in called_functions("=" + formula))
+
+
 def _kostra_outside_cells(pkg: Package) -> list[str]:
     """KOSTRA functions left in names, conditional formatting or validation (not replaced)."""
     warnings = []
     wb_text = pkg.data[pkg.workbook_part].decode("utf-8", errors="replace")
     for m in re.finditer(r'<definedName\b[^>]*name="([^"]+)"[^>]*>([^<]*)</definedName>', wb_text):
-        if "KOSTRA" in m.group(2).upper():
+        if _calls_kostra(html.unescape(m.group(2))):  # not a sheet named «KOSTRA og enheter»
             warnings.append(
                 f"Navnet «{m.group(1)}» bruker en KOSTRA-funksjon og viser #NAVN? uten tillegget."
             )

@@ -31,7 +31,12 @@ from typing import Any
 
 import pandas as pd
 
-from kostra_functions.engine.carryover import CarriedOver, carry_over, previous_workbook
+from kostra_functions.engine.carryover import (
+    CarriedOver,
+    carry_from_prognosis,
+    carry_over,
+    previous_workbook,
+)
 from kostra_functions.engine.package import WorkbookError
 from kostra_functions.engine.recalc import CellIssue, recalculate
 from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
@@ -144,6 +149,8 @@ class District:
     actual: pd.DataFrame
     budget: pd.DataFrame
     ruleset: str = "oslo_bydel"
+    #: Last year's accounts (mapped with this year's code list), the profile for the method profil.
+    last_year: pd.DataFrame | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -179,6 +186,41 @@ class District:
         self._cache["grunnlag"] = rows
         return rows
 
+    def last_year_basis(self) -> list[dict[str, Any]]:
+        """Last year's ordinary operating accounts per function and period 1–13 (the profile of
+        the method profil, summed as ``kostra prognose`` sums it)."""
+        if self.last_year is None:
+            return []
+        frame = self.last_year[~self.last_year["oremerket"].to_numpy(dtype=bool)]
+        if "kontoklasse" in frame.columns:
+            frame = frame[frame["kontoklasse"].astype(str) != "investering"]
+        grouped = frame.groupby(["funksjon", "periode"], observed=True, sort=True)["belop"].sum()
+        return [{"H_Funksjon": str(function), "H_Periode": int(period), "H_Belop": round(float(amount), 2)}
+                for (function, period), amount in grouped.items()]
+
+    def project_basis(self) -> list[dict[str, Any]]:
+        """Earmarked projects' accounts and budget per project and period."""
+        rows: list[dict[str, Any]] = []
+        for frame, kind in ((self.actual, ACTUAL), (self.budget, BUDGET)):
+            part = frame[frame["oremerket"].to_numpy(dtype=bool)]
+            grouped = part.groupby(["prosjekt", "periode"], observed=True, sort=True)["belop"].sum()
+            rows += [{"Q_Prosjekt": str(project), "Q_Type": kind, "Q_Periode": int(period),
+                      "Q_Belop": round(float(amount), 2)} for (project, period), amount in grouped.items()]
+        return rows
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Earmarked projects in the accounts or the budget, each with the function carrying most of
+        its budget (of its accounts when it has no budget), in project order."""
+        frames = [f[f["oremerket"].to_numpy(dtype=bool)] for f in (self.budget, self.actual)]
+        found: dict[str, str] = {}
+        for frame in frames:
+            if frame.empty:
+                continue
+            sums = frame.groupby(["prosjekt", "funksjon"], observed=True)["belop"].sum().abs()
+            for (project, function), _ in sums.sort_values(ascending=False).items():
+                found.setdefault(str(project), str(function))
+        return [{"P_Prosjekt": p, "P_Funksjon": found[p]} for p in sorted(found)]
+
     def units(self) -> list[tuple[str, str]]:
         """Result units (code, name) in code order."""
         pairs: dict[str, str] = {}
@@ -210,7 +252,10 @@ def load_district(files: DistrictFiles) -> District:
     units = load_result_units(files.result_units) if files.result_units else None
     actual = map_ledger(read_ledger(files.actual), year=files.year, result_units=units)
     budget = map_ledger(read_ledger(files.budget), year=files.year, result_units=units)
-    return District(files, actual, budget)
+    last_year = None
+    if files.last_year is not None:
+        last_year = map_ledger(read_ledger(files.last_year), year=files.year, result_units=units)
+    return District(files, actual, budget, last_year=last_year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +303,7 @@ def run_job(job: Job) -> JobResult:
         built = _template_file(template, job.templates_dir)
         target = output_path(job.out_dir, job.district, template.name, job.period)
         carried = carry_over(template, fill, previous_workbook(target))
+        carry_from_prognosis(template, fill, target)
         target.parent.mkdir(parents=True, exist_ok=True)
         # The filled template is an intermediate file: in the system's temporary folder, never in
         # the output folder (a run killed here leaves nothing among the workbooks).

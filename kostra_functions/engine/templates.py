@@ -74,6 +74,8 @@ class Column:
     #: Typed by the controller, not filled from exports: carried over when a workbook is regenerated
     #: (:mod:`kostra_functions.engine.carryover`).
     typed: bool = False
+    #: Allowed values (a drop-down list in Excel over the table's rows).
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,16 @@ class Table:
     #: Defined name for the whole table including the header row (for functions that take a range
     #: with headers, such as KOSTRA_ATTESTASJON's register).
     whole_name: str | None = None
+    #: Rows the defined names always cover (an input table the controller types into grows in Excel
+    #: without the names following): 0 = exactly the rows written. Formula columns are written in
+    #: every covered row.
+    rows: int = 0
+    #: Defined name of a cell counting entries below the covered rows (must be 0): an entry the
+    #: formulas would not see is shown, never silently left out.
+    guard_name: str | None = None
+    #: Name of an Excel table (ListObject) over the covered rows, for the controller's convenience in
+    #: Excel (banded rows, filter, sorting); the formulas use the defined names, never the table.
+    excel_table: str | None = None
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -208,6 +220,7 @@ class Book:
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.sheet_view.showGridLines = False
+        print_setup(ws)
         return ws
 
     @staticmethod
@@ -220,6 +233,8 @@ class Book:
 
     @staticmethod
     def header(ws: Worksheet, row: int, labels: Sequence[str], start_col: int = 1) -> None:
+        if ws.print_title_rows is None:  # the first heading row repeats on every printed page
+            ws.print_title_rows = f"{row}:{row}"
         for i, label in enumerate(labels):
             cell = ws.cell(row, start_col + i, label)
             cell.font = Font(bold=True)
@@ -246,6 +261,33 @@ class Book:
                 cell.number_format = fmt
 
 
+def print_setup(ws: Worksheet, landscape: bool = True) -> None:
+    """A4, one page wide (the fit-to-page switch on, any number of pages tall), page numbers below;
+    the district and period go into the header when the workbook is filled (:func:`print_header`)."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.left.text = "&A"
+    ws.oddHeader.right.text = "&D"
+    ws.oddFooter.center.text = "Side &P av &N"
+
+
+def print_header(ws: Worksheet, district: Any, year: Any, period: Any) -> None:
+    """Header with the district, year and period (written when a template is filled)."""
+    name = str(district).replace("&", "&&")  # a lone & starts a header code
+    ws.oddHeader.left.text = f"{name} – &A"
+    when = [str(year)] if year is not None else []
+    if period is not None:
+        when.append(f"periode {period}")
+    ws.oddHeader.right.text = ", ".join(when) or "&D"
+
+
 def build_template(template: Template, out: str | Path) -> Path:
     """Build a template's ``.xlsx`` (reproducibly) at ``out``."""
     wb = openpyxl.Workbook()
@@ -261,6 +303,8 @@ def build_template(template: Template, out: str | Path) -> Path:
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == order[0]
+        if ws.title not in book.report_sheets:
+            print_setup(ws)
     wb.calculation.calcId = CALC_ID
     wb.calculation.fullCalcOnLoad = False
     wb.properties.creator = "kostra-functions"
@@ -307,7 +351,7 @@ def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) ->
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:D2")
     ws.row_dimensions[2].height = 60
-    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 20
     ws.column_dimensions["C"].width = 70
     Book.header(ws, 4, ["Innstilling", "Verdi", "Forklaring"])
@@ -335,6 +379,7 @@ def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) ->
 def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
     ws = wb.create_sheet(table.sheet)
     Book.header(ws, 1, [c.header for c in table.columns])
+    ws.row_dimensions[1].height = 45  # room for a three-line heading
     for i, col in enumerate(table.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = "A2"
@@ -342,7 +387,61 @@ def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
         note_col = len(table.columns) + 2
         ws.cell(1, note_col, table.note).font = Font(italic=True, color="595959")
         ws.column_dimensions[get_column_letter(note_col)].width = 60
+    if table.rows:
+        _write_fixed_rows(ws, table, covered=table.rows)
+    for i, col in enumerate(table.columns, 1):
+        letter = get_column_letter(i)
+        last = 1 + max(table.rows, 1000)
+        dv = None
+        if col.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+            dv.error = f"Velg {', '.join(col.choices)}."
+        elif col.typed and col.kind == "tall":
+            dv = DataValidation(type="decimal", operator="between", formula1="-1000000000000",
+                                formula2="1000000000000", allow_blank=True)
+            dv.error = "Skriv et tall (kroner), uten tusenskille som tekst."
+        if dv is not None:
+            dv.errorTitle = col.header
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{last}")
     _define_table(wb, table, rows=0)
+
+
+def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
+    """Formula columns in every covered row, and the guard counting entries below them."""
+    for c, col in enumerate(table.columns, 1):
+        if col.formula is not None:
+            for r in range(2, covered + 2):
+                if ws.cell(r, c).value is None:
+                    ws.cell(r, c, col.formula.format(r=r))
+    if table.excel_table:
+        _excel_table(ws, table, covered)
+    if table.guard_name:
+        note_col = len(table.columns) + 2
+        end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
+        below = covered + 2
+        ws.cell(3, note_col, f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):")
+        ws.cell(4, note_col, f"=COUNTA(A{below}:{end}{below + 20000})").font = Font(bold=True)
+        _define(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
+                f"{get_column_letter(note_col)}$4")
+
+
+def _excel_table(ws: Worksheet, table: Table, covered: int) -> None:
+    """The Excel table over the header and the covered rows (created, or resized on fill)."""
+    from openpyxl.worksheet.table import Table as ListObject
+    from openpyxl.worksheet.table import TableStyleInfo
+
+    ref = f"A1:{get_column_letter(len(table.columns))}{covered + 1}"
+    name = table.excel_table or ""
+    if name in ws.tables:
+        existing = ws.tables[name]
+        existing.ref = ref
+        if existing.autoFilter is not None:
+            existing.autoFilter.ref = ref
+        return
+    listobject = ListObject(displayName=name, ref=ref)
+    listobject.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    ws.add_table(listobject)
 
 
 def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
@@ -352,7 +451,7 @@ def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
 
 
 def _define_table(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
-    last = 1 + max(rows, 1)
+    last = 1 + max(rows, table.rows, 1)
     sheet = table.sheet.replace("'", "''")
     for i, col in enumerate(table.columns, 1):
         letter = get_column_letter(i)
@@ -410,7 +509,12 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
                 if col.formula is None:
                     as_text(cell, row.get(col.name))
                 cell.number_format = _format(col.kind)
+        if table.rows:
+            _write_fixed_rows(ws, table, covered=max(len(rows), table.rows))
         _define_table(wb, table, rows=len(rows))
+    if "Bydel" in fill.settings:
+        for ws in wb.worksheets:
+            print_header(ws, fill.settings["Bydel"], fill.settings.get("Aar"), fill.settings.get("Periode"))
     wb.properties.modified = BUILD_TIME
     wb.calculation.calcId = CALC_ID
     wb.calculation.fullCalcOnLoad = False
@@ -446,6 +550,8 @@ def _typed(value: Any, col: Column, table: Table, row: int) -> Any:
             try:
                 value = float(value)
             except (TypeError, ValueError):
+                if col.typed and isinstance(value, str):
+                    return value  # the controller's text stays, and the row's status says what is wrong
                 raise TemplateError(
                     f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke et tall."
                 ) from None

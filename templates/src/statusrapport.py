@@ -1,6 +1,6 @@
 """Template (b): status report to the district council (bydelsutvalget).
 
-Seed 000 §3: «Statusrapporten skal vise utviklingen sortert på henholdsvis funksjonsområde,
+Fellesskriv 5/2022 pkt. 3: «Statusrapporten skal vise utviklingen sortert på henholdsvis funksjonsområde,
 KOSTRA-funksjon og resultatenhet»; «Budsjettavvik hittil i år og årsprognose skal som et minimum
 fremstilles på samme detaljeringsnivå som bydelsutvalgets budsjettvedtak»; «sammenhengen mellom
 KOSTRA og intern ansvarsstruktur [må] komme tydelig frem».
@@ -17,18 +17,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostra_functions import areas
 from kostra_functions.engine.template_parts import (
     AAR,
     BYDEL,
     ENHETER,
+    FJORAARET,
+    FUNKSJONSVALG,
     GRUNNLAG,
+    JUSTERINGER,
     METODE,
     PERIODE,
+    PROSJEKTER,
+    PROSJEKTGRUNNLAG,
     REGELSETT,
+    REGION,
+    VESENTLIG,
+    VESENTLIG_ANDEL,
+    addin_cell,
+    addin_notice,
     grunnlag_sums,
+    prefill_function_choices,
+    prognosis_sheet,
+    report_functions,
+    standard_fill,
 )
-from kostra_functions.engine.templates import AREA_FILL, MONEY, PERCENT, TOTAL_FILL, Book, Fill, Template
+from kostra_functions.engine.templates import MONEY, PERCENT, TOTAL_FILL, Book, Fill, Template
 
 HEADERS = ["Regnskap hittil", "Budsjett hittil", "Avvik hittil", "Justert budsjett", "Avviksprognose",
            "Forbruk hittil"]
@@ -71,50 +84,45 @@ def _subtitle(ws: Any) -> None:
 
 
 def build(book: Book) -> None:
-    area_list = areas.function_areas(REGELSETT.default)
+    addin_cell(book)
+    prefill_function_choices(book)
+    area_list = [area for area, _functions in report_functions(AAR.default, REGELSETT.default)]
 
-    ws = book.report("Funksjonsområder", widths=[12, 48, 15, 15, 15, 15, 15, 10])
+    ws = book.report("Funksjonsområder", widths=[12, 62, 15, 15, 15, 15, 15, 10, 9])
     book.title(ws, "Status per funksjonsområde")
     _subtitle(ws)
-    book.header(ws, 5, ["Område", "Navn", *HEADERS])
+    book.header(ws, 5, ["Område", "Navn", *HEADERS, "Varsel"])
+    rows = prognosis_sheet(book, "Funksjoner", "Status per KOSTRA-funksjon")
+    wf = book.wb["Funksjoner"]
+    wf["A2"] = '=Bydel&" – statusrapport "&Aar&", periode "&Periode'
+    first, ordinary = rows["first"], rows["ordinary"]
     r = 6
     for area in area_list:
         ws.cell(r, 1, area.code)
         ws.cell(r, 2, area.name)
-        _measures(ws, r, f"G_Omrade,$A{r}")
+        for col, src in zip("CDEFG", ("E", "F", "G", "H", "M"), strict=True):
+            ws[f"{col}{r}"] = (f"=SUMIFS(Funksjoner!${src}${first}:${src}${ordinary - 1},"
+                               f"Funksjoner!$A${first}:$A${ordinary - 1},$A{r})")
+            ws[f"{col}{r}"].number_format = MONEY
+        ws[f"H{r}"] = f'=IF(N(F{r})=0,"",C{r}/F{r})'
+        ws[f"H{r}"].number_format = PERCENT
+        ws[f"I{r}"] = (f'=IF(COUNTIFS(Funksjoner!$A${first}:$A${ordinary - 1},$A{r},'
+                       f'Funksjoner!$O${first}:$O${ordinary - 1},"Varsle")>0,"Varsle","")')
         r += 1
     total_area = r
     ws.cell(r, 2, "Sum ordinær drift")
     _totals(ws, r, 6, r - 1)
-    book.style_row(ws, r, 1, 8, fill=TOTAL_FILL, bold=True, top_line=True)
-    ws.cell(r + 2, 2, "Kontroll: sum per funksjon minus sum per område (skal være 0)")
-    ws.cell(r + 3, 2, "Kontroll: sum per resultatenhet minus sum per område (skal være 0)")
-
-    wf = book.report("Funksjoner", widths=[12, 10, 44, 15, 15, 15, 15, 15, 10])
-    book.title(wf, "Status per KOSTRA-funksjon")
-    _subtitle(wf)
-    book.header(wf, 5, ["Område", "Funksjon", "Navn", *HEADERS])
-    r = 6
-    for area in area_list:
-        wf.cell(r, 1, area.code)
-        wf.cell(r, 3, area.name)
-        book.style_row(wf, r, 1, 9, fill=AREA_FILL, bold=True)
-        r += 1
-        first = r
-        for function in area.functions:
-            wf.cell(r, 1, area.code)
-            wf.cell(r, 2, function).number_format = "@"
-            wf.cell(r, 3, f'=IFERROR(KOSTRA_NAVN(B{r},Aar),"(ikke i kodelisten for "&Aar&")")')
-            _measures(wf, r, f"G_Funksjon,$B{r}", first_col=4)
-            r += 1
-        wf.cell(r, 3, f"Sum {area.code}")
-        _totals(wf, r, first, r - 1, func="SUBTOTAL", first_col=4)
-        book.style_row(wf, r, 1, 9, bold=True, top_line=True)
-        r += 2
-    total_function = r
-    wf.cell(r, 3, "Sum ordinær drift")
-    _totals(wf, r, 6, r - 1, func="SUBTOTAL", first_col=4)
-    book.style_row(wf, r, 1, 9, fill=TOTAL_FILL, bold=True, top_line=True)
+    book.style_row(ws, r, 1, 9, fill=TOTAL_FILL, bold=True, top_line=True)
+    ws.cell(r + 1, 2, "Øremerkede prosjekter (særskilt, se «Funksjoner»)")
+    for col, src in zip("CDEFG", ("E", "F", "G", "H", "M"), strict=True):
+        ws[f"{col}{r + 1}"] = f"=Funksjoner!{src}{rows['earmarked']}"
+        ws[f"{col}{r + 1}"].number_format = MONEY
+    ws.cell(r + 3, 2, "Kontroll: sum per funksjon minus sum per område (skal være 0)")
+    ws.cell(r + 3, 7, f"=ROUND(Funksjoner!M{ordinary}-G{total_area},2)").number_format = MONEY
+    ws.cell(r + 4, 2, "Kontroll: sum per resultatenhet minus sum per område (skal være 0)")
+    ws.cell(r + 5, 2, "Funksjoner med vesentlig merforbruk som skal varsles HEI (antall)")
+    ws.cell(r + 5, 3, f'=COUNTIF(Funksjoner!O{first}:O{ordinary - 1},"Varsle")')
+    addin_notice(ws, "A4")
 
     wu = book.report("Resultatenheter", widths=[14, 40, 15, 15, 15, 15, 15, 10])
     book.title(wu, "Status per resultatenhet")
@@ -125,14 +133,19 @@ def build(book: Book) -> None:
         wu.cell(r, 1, f'=IFERROR(INDEX(R_Kode,{i})&"","")')
         wu.cell(r, 2, f'=IF(A{r}="","",IFERROR(INDEX(R_Navn,{i})&"",""))')
         _measures(wu, r, f"G_RES,$A{r}", blank_if=f"$A{r}")
-    total_unit = 6 + UNIT_ROWS
+    rest = 6 + UNIT_ROWS
+    wu.cell(rest, 2, "Justeringer og metodevalg per funksjon (ikke fordelt på resultatenhet)")
+    wu[f"G{rest}"] = f"=Funksjoner!M{ordinary}-SUM(G6:G{rest - 1})"
+    wu[f"G{rest}"].number_format = MONEY
+    total_unit = rest + 1
     wu.cell(total_unit, 2, "Sum ordinær drift")
     _totals(wu, total_unit, 6, total_unit - 1)
     book.style_row(wu, total_unit, 1, 8, fill=TOTAL_FILL, bold=True, top_line=True)
-    wu.cell(total_unit + 2, 2, "Kontroll: regnskap i grunnlaget på enheter som ikke står i listen "
-                               "(skal være 0)")
+    wu.cell(total_unit + 2, 2, "Kontroll: regnskap på enheter utenfor listen (skal være 0)")
     all_actual = 'SUMIFS(G_Belop,G_Type,"Regnskap",G_Periode,"<="&Periode)'
     wu.cell(total_unit + 2, 3, f"=ROUND({all_actual}-C{total_unit},2)")
+    wu.cell(total_unit + 3, 2, "Avviksprognosen per enhet er beregnet med innstillingen Metode uten "
+                               "justeringer; justeringene og metodevalget per funksjon står på egen linje.")
 
     wm = book.report("KOSTRA og enheter", widths=[14, 34] + [13] * (len(area_list) + 1))
     book.title(wm, "Avvik hittil per resultatenhet og funksjonsområde")
@@ -152,8 +165,8 @@ def build(book: Book) -> None:
                 f'-SUMIFS(G_Belop,{crit},G_Type,"Regnskap",G_Periode,"<="&Periode))'
             )
             wm[f"{col}{r}"].number_format = MONEY
-        first, last = wm.cell(r, 3).column_letter, wm.cell(r, last_col - 1).column_letter
-        wm.cell(r, last_col, f'=IF($A{r}="","",SUM({first}{r}:{last}{r}))').number_format = MONEY
+        first_c, last_c = wm.cell(r, 3).column_letter, wm.cell(r, last_col - 1).column_letter
+        wm.cell(r, last_col, f'=IF($A{r}="","",SUM({first_c}{r}:{last_c}{r}))').number_format = MONEY
     r = 6 + UNIT_ROWS
     wm.cell(r, 2, "Sum")
     for j in range(len(area_list) + 1):
@@ -162,32 +175,25 @@ def build(book: Book) -> None:
         wm[f"{col}{r}"].number_format = MONEY
     book.style_row(wm, r, 1, last_col, fill=TOTAL_FILL, bold=True, top_line=True)
 
-    ws.cell(total_area + 2, 5, f"=ROUND(Funksjoner!F{total_function}-E{total_area},2)").number_format = MONEY
-    ws.cell(total_area + 3, 5, f"=ROUND(Resultatenheter!E{total_unit}-E{total_area},2)").number_format = MONEY
-    for sheet in (ws, wf, wu, wm):
-        sheet.freeze_panes = sheet["C6"] if sheet is not wf else sheet["D6"]
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth = 1
+    ws.cell(total_area + 4, 7, f"=ROUND(Resultatenheter!G{total_unit}-G{total_area},2)").number_format = MONEY
+    for sheet in (ws, wu, wm):
+        sheet.freeze_panes = sheet["C6"]
 
 
 def fill(district: Any, period: int) -> Fill:
-    return Fill(
-        settings={"Bydel": district.name, "Aar": district.year, "Periode": period},
-        tables={
-            "grunnlag": district.grunnlag(),
-            "enheter": [{"R_Kode": code, "R_Navn": name} for code, name in district.units()],
-        },
-    )
+    return standard_fill(district, period, tuple(t.key for t in TEMPLATE.tables))
 
 
 TEMPLATE = Template(
     name="statusrapport",
     title="Statusrapport til bydelsutvalget",
     description="Utviklingen i økonomien sortert på funksjonsområde, KOSTRA-funksjon og resultatenhet, med "
-    "avvik hittil, årsprognose og sammenhengen mellom resultatenheter og funksjonsområder (seed 000 §3). "
-    "Grunnlaget og listen over resultatenheter fylles av «kostra regenerer».",
-    settings=(BYDEL, AAR, PERIODE, METODE, REGELSETT),
-    tables=(GRUNNLAG, ENHETER),
+    "avvik hittil, årsprognose og sammenhengen mellom resultatenheter og funksjonsområder (Fellesskriv "
+    "5/2022 pkt. 3). Grunnlaget og listen over resultatenheter fylles av «kostra regenerer»; justeringene, "
+    "metodevalget og forklaringene hentes fra avviksprognosen for samme periode, så rapporten viser "
+    "samme avviksprognose per funksjon.",
+    settings=(BYDEL, AAR, PERIODE, METODE, REGELSETT, REGION, VESENTLIG, VESENTLIG_ANDEL),
+    tables=(GRUNNLAG, ENHETER, JUSTERINGER, FUNKSJONSVALG, PROSJEKTER, PROSJEKTGRUNNLAG, FJORAARET),
     build=build,
     fill=fill,
 )
