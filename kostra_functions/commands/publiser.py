@@ -19,13 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overskriv", action="store_true", help="skriv over utfilen om den finnes")
     p.add_argument("--bruk-lagrede", action="store_true",
                    help="bruk verdiene som er lagret i filen i stedet for å beregne på nytt")
+    from kostra_functions.engine.motor import add_argument
+
+    add_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.publish import publish
 
-    result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede)
+    result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede,
+                     motor=args.motor)
     print(f"Skrev {result.output} med {result.formulas_replaced} formler erstattet av verdier.")
     for warning in result.warnings:
         print(f"Advarsel: {warning}", file=sys.stderr)

@@ -1,0 +1,536 @@
+"""The native engine: ``formualizer`` (a spreadsheet engine in Rust) with the ``KOSTRA_*`` table.
+
+:func:`calculate` gives the same :class:`~kostra_functions.engine.recalc.Calculation` as the
+``formulas`` path, so :func:`~kostra_functions.engine.recalc.write_calculation` stores the values
+into the original XML for both engines (every part that is not a sheet stays byte for byte).
+
+How a workbook is calculated:
+
+1. ``formualizer`` reads the file itself (cells, shared formulas, legacy array formulas, defined
+   names, Excel tables);
+2. every row of :data:`kostra_functions.excel.functions.FUNCTIONS` is registered as a workbook
+   function; a formula that spells one of ours the way a saved file can (``KOSTRA.X``,
+   ``_xldudf_KOSTRA_X``, ``_xll.KOSTRA_X``, ``[1]!KOSTRA_X``) is rewritten to the table name;
+3. ``formualizer`` passes ``0`` for an argument left out (``=KOSTRA_AVVIK(A1;;B1)``), which our
+   functions must see as blank (as Excel passes it): each empty argument of a ``KOSTRA_*`` call is
+   rewritten to a marker function whose value the callback turns back into blank;
+4. the values a file stores for the cells a dynamic array spilled into are cleared first (they are
+   the previous result, not the user's input, and would otherwise block the spill);
+5. iterative calculation follows the workbook's own setting (``calcPr iterate``, count, max change).
+
+Arguments reach the table's rows converted as in the ``formulas`` bridge and the xlwings face: a
+single cell as a scalar, a range as a list of rows, blanks as ``None``, numbers as floats, error
+values as :class:`~kostra_functions.excel.convert.ExcelError`. A function or feature the engine
+lacks gives that cell an Excel error value and a line in the report; nothing is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import formualizer as fz
+
+from kostra_functions.engine.package import (
+    MAIN_NS,
+    Area,
+    DynamicArrayMetadata,
+    Package,
+    SheetXml,
+    WorkbookError,
+    safe_parse,
+)
+from kostra_functions.excel.convert import ExcelError
+from kostra_functions.excel.spec import ExcelFunction
+
+NAME = "formualizer"
+
+#: formualizer's error kinds and the codes Excel shows.
+ERROR_CODES = {
+    "Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Na": "#N/A", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA",
+    "NImpl": "#NAME?", "Error": "#VALUE!",
+}
+_KINDS = {code: kind for kind, code in ERROR_CODES.items() if kind not in ("NImpl", "Error")}
+
+#: The marker an omitted argument of a ``KOSTRA_*`` call is rewritten to, and its value.
+OMITTED_FUNCTION = "KOSTRA__UTELATT"
+_OMITTED = "\x00kostra-utelatt\x00"
+
+Pos = tuple[int, int]
+CellKey = tuple[str, Pos]
+
+
+# ---------------------------------------------------------------------------------------------
+# Formula text: our function spellings and omitted arguments
+
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+#: A call of one of ours in any spelling a saved file can carry (add-in workbook prefix included).
+_SPELLING = re.compile(
+    r"(?<![\w.\]])(?:(?:\[\d+\]|'[^']*\.xla[mx]?')!)?(?:_xldudf_|_xll\.|_xlfn\.)?KOSTRA[._]([A-Za-z0-9_]+)\s*\(",
+    re.IGNORECASE,
+)
+
+
+def _outside_strings(formula: str, fn: Callable[[str], str]) -> str:
+    parts = re.split(r'("(?:[^"]|"")*")', formula)
+    return "".join(p if p.startswith('"') else fn(p) for p in parts)
+
+
+def canonical_formula(formula: str) -> str:
+    """``formula`` with every spelling of a ``KOSTRA_*`` call as the table name and every empty
+    argument of such a call replaced by the omitted-argument marker."""
+    text = _outside_strings(formula, lambda p: _SPELLING.sub(lambda m: f"KOSTRA_{m.group(1).upper()}(", p))
+    if "(" not in text:
+        return text
+    return _mark_omitted(text)
+
+
+_NAME_BEFORE = re.compile(r"(?<![\w.])(KOSTRA_[A-Z0-9_]+)\s*$", re.IGNORECASE)
+
+
+def _mark_omitted(text: str) -> str:
+    """Insert the marker into every empty argument slot of a ``KOSTRA_*`` call (not the empty
+    argument list of a call without arguments)."""
+    out: list[str] = []
+    # A stack entry per open parenthesis: True when it opens a KOSTRA_ call.
+    stack: list[bool] = []
+    slot_empty = False  # no content yet in the current argument slot of the innermost KOSTRA call
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"' or ch == "'":
+            j = i + 1
+            while j < n:
+                if text[j] == ch:
+                    if j + 1 < n and text[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(text[i:j + 1])
+            i = j + 1
+            slot_empty = False
+            continue
+        if ch == "(":
+            m = _NAME_BEFORE.search("".join(out[-80:]))
+            ours = m is not None and not m.group(1).upper() == OMITTED_FUNCTION
+            stack.append(ours)
+            out.append(ch)
+            slot_empty = ours
+            # An empty argument list "()" is no argument at all.
+            if ours and text[i + 1:i + 2] == ")":
+                slot_empty = False
+            i += 1
+            continue
+        if ch in ",;" and stack and stack[-1]:
+            if slot_empty:
+                out.append(OMITTED_FUNCTION + "()")
+            out.append(ch)
+            slot_empty = True
+            i += 1
+            continue
+        if ch == ")" and stack:
+            ours = stack.pop()
+            if ours and slot_empty:
+                out.append(OMITTED_FUNCTION + "()")
+            out.append(ch)
+            slot_empty = False
+            i += 1
+            continue
+        if ch in "{[":
+            close = "}" if ch == "{" else "]"
+            depth, j = 0, i
+            while j < n:
+                if text[j] == ch:
+                    depth += 1
+                elif text[j] == close:
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(text[i:j + 1])
+            i = j + 1
+            slot_empty = False
+            continue
+        if not ch.isspace():
+            slot_empty = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def needs_rewrite(formula: str) -> bool:
+    return "KOSTRA" in formula.upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Values between formualizer and the table
+
+
+def _serial(d: date) -> float:
+    base = datetime(1899, 12, 30)
+    dt = d if isinstance(d, datetime) else datetime(d.year, d.month, d.day)
+    return (dt - base).total_seconds() / 86400.0
+
+
+def from_engine(value: Any) -> Any:
+    """One formualizer value as a plain cell value (``None``, float, text, bool, ExcelError)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict) and value.get("type") == "Error":
+        return ExcelError(ERROR_CODES.get(str(value.get("kind")), "#VALUE!"))
+    if isinstance(value, (date, datetime)):
+        return _serial(value)
+    if isinstance(value, list):  # an array result read as one value: its first cell
+        first = value[0] if value else None
+        return from_engine(first[0] if isinstance(first, list) and first else first)
+    return ExcelError("#VALUE!")
+
+
+def to_argument(value: Any, as_table: bool) -> Any:
+    """A callback argument as the row expects it (as :func:`bridge.to_argument` does for formulas)."""
+    if isinstance(value, str) and value == _OMITTED:
+        return None
+    if isinstance(value, list):
+        rows = [r if isinstance(r, list) else [r] for r in value]
+        if not as_table and len(rows) == 1 and len(rows[0]) == 1:
+            return from_engine(rows[0][0])
+        return [[from_engine(v) for v in row] for row in rows]
+    return from_engine(value)
+
+
+def to_engine(value: Any, in_table: bool = False) -> Any:
+    """A row's answer as formualizer takes it: a table spills, a blank in a table shows nothing."""
+    if isinstance(value, (list, tuple)):
+        rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in value]
+        if not rows or not rows[0]:
+            return fz.LiteralValue.error("Value", None)
+        width = max(len(r) for r in rows)
+        table = [[to_engine(c, True) for c in r] + [""] * (width - len(r)) for r in rows]
+        return table[0][0] if len(table) == 1 and width == 1 else table
+    if value is None:
+        return "" if in_table else 0.0
+    if isinstance(value, ExcelError):
+        return fz.LiteralValue.error(_KINDS.get(value.code, "Value"), value.message or None)
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, (date, datetime)):
+        return _serial(value)
+    if isinstance(value, (int, float)):
+        f = float(value)
+        return f if f == f and f not in (float("inf"), float("-inf")) else fz.LiteralValue.error("Num", None)
+    if hasattr(value, "item"):  # a numpy scalar
+        return to_engine(value.item(), in_table)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The table as workbook functions
+
+
+@dataclass
+class _Notes:
+    """Norwegian reasons the rows gave for error values during one calculation, per function."""
+
+    by_function: dict[str, list[str]] = field(default_factory=dict)
+
+    def note(self, name: str, message: str) -> None:
+        seen = self.by_function.setdefault(name, [])
+        if message not in seen and len(seen) < 5:
+            seen.append(message)
+
+
+class NativeFunctions:
+    """The table's rows as formualizer callbacks (built once per process, registered per workbook)."""
+
+    def __init__(self, table: Mapping[str, ExcelFunction] | None = None) -> None:
+        if table is None:
+            from kostra_functions.excel.functions import FUNCTIONS as table
+        self.table: dict[str, ExcelFunction] = dict(table)
+        self.notes = _Notes()
+        self.callbacks = {fn.name: self._callback(fn) for fn in self.table.values()}
+
+    def _callback(self, fn: ExcelFunction) -> Callable[..., Any]:
+        table_args = [a.type in ("table", "numbers") for a in fn.args]
+        last = len(table_args) - 1
+
+        def call(*args: Any) -> Any:
+            raw = [to_argument(a, table_args[min(i, last)] if table_args else False)
+                   for i, a in enumerate(args)]
+            try:
+                result = fn.call(*raw)
+            except Exception as exc:  # a bug in an implementation: visible, never a silent #VALUE!
+                self.notes.note(fn.name, f"{fn.name}: intern feil ({type(exc).__name__}: {exc})")
+                return fz.LiteralValue.error("Value", None)
+            if isinstance(result, ExcelError) and result.message:
+                self.notes.note(fn.name, f"{fn.name}: {result.message}")
+            return to_engine(result)
+
+        call.__name__ = fn.name
+        return call
+
+    def register(self, wb: Any) -> None:
+        for name, callback in self.callbacks.items():
+            wb.register_function(name, callback, min_args=0, max_args=255)
+        wb.register_function(OMITTED_FUNCTION, _omitted, min_args=0, max_args=0)
+
+
+def _omitted() -> str:
+    return _OMITTED
+
+
+_FUNCTIONS: NativeFunctions | None = None
+
+
+def default_functions() -> NativeFunctions:
+    """The callbacks for the table as it is now (built on first use, once per process)."""
+    global _FUNCTIONS
+    if _FUNCTIONS is None:
+        _FUNCTIONS = NativeFunctions()
+    return _FUNCTIONS
+
+
+# ---------------------------------------------------------------------------------------------
+# The workbook as stored
+
+
+@dataclass
+class _StoredSheet:
+    name: str
+    formulas: dict[Pos, str]  # every formula cell: its own text ("" for a shared-formula child)
+    cse: dict[Pos, Area]  # legacy array formulas: master → range
+    dynamic: dict[Pos, Area]  # dynamic arrays as stored: anchor → spill range
+
+
+def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet]]:
+    """The sheet parts as formualizer should read them, and what each sheet stores.
+
+    Two changes, in memory only (the file written later is patched from the original XML): every
+    ``KOSTRA_*`` formula in the table's spelling with its omitted arguments marked
+    (:func:`canonical_formula`), and the values stored for the cells of a dynamic array's spill
+    range removed (the previous result, which would otherwise block the new spill).
+    """
+    metadata = DynamicArrayMetadata.read(pkg)
+    replaced: dict[str, bytes] = {}
+    out = []
+    for info in pkg.sheets():
+        xml = SheetXml(pkg.data[info.part], f"{pkg.path.name}:{info.name}")
+        formulas: dict[Pos, str] = {}
+        cse: dict[Pos, Area] = {}
+        dynamic: dict[Pos, Area] = {}
+        for cell in xml.formula_cells():
+            f = cell.formula
+            assert f is not None
+            pos = (cell.row, cell.col)
+            own = f.text or ""
+            formulas[pos] = own
+            if own and needs_rewrite(own):
+                new = canonical_formula(own)
+                if new != own:
+                    inner = cell.inner.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)
+                    xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, cell.attrs, inner))
+            if f.get("t") != "array":
+                continue
+            area = Area.parse(f.get("ref") or cell.ref)
+            cm = cell.attr("cm")
+            if cm.isdigit() and int(cm) in metadata.dynamic_indices:
+                dynamic[pos] = area
+            else:
+                cse[pos] = area
+        for anchor, area in dynamic.items():
+            for pos in area.cells():
+                cell = xml.cells.get(pos)
+                if pos != anchor and cell is not None and cell.formula is None:
+                    xml.replace_cell(cell, "")
+        if xml.changed:
+            replaced[info.part] = xml.to_bytes()
+        out.append(_StoredSheet(info.name, formulas, cse, dynamic))
+    return replaced, out
+
+
+def _iteration(pkg: Package) -> tuple[bool, int, float]:
+    """The workbook's iterative-calculation setting: (on, max iterations, max change)."""
+    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
+    el = root.find(f"{{{MAIN_NS}}}calcPr")
+    if el is None:
+        return False, 100, 0.001
+    on = el.get("iterate") in ("1", "true")
+    try:
+        count = int(el.get("iterateCount") or 100)
+        delta = float(el.get("iterateDelta") or 0.001)
+    except ValueError:
+        count, delta = 100, 0.001
+    return on, max(1, count), delta
+
+
+def _config(pkg: Package) -> Any:
+    cfg = fz.EvaluationConfig()
+    on, count, delta = _iteration(pkg)
+    if on:
+        cfg.cycle_policy = "iterate"
+        cfg.iterate_max_iterations = count
+        cfg.iterate_max_change = delta
+    return fz.WorkbookConfig(eval_config=cfg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calculating
+
+
+def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, list[_StoredSheet]]:
+    """A formualizer workbook for ``pkg`` with the table registered and the formulas prepared."""
+    functions = functions or default_functions()
+    replaced, sheets = _prepared(pkg)
+    try:
+        wb = fz.Workbook.from_bytes(_package_bytes(pkg, replaced), config=_config(pkg))
+    except Exception as exc:  # formualizer's reader refuses the file: say so, in Norwegian
+        raise WorkbookError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke lese filen "
+                            f"({exc}).") from exc
+    functions.register(wb)
+    return wb, sheets
+
+
+def _package_bytes(pkg: Package, replaced: dict[str, bytes]) -> bytes:
+    """The package as a zip for formualizer (the file itself when nothing had to change)."""
+    if not replaced and pkg.path.is_file():
+        return pkg.path.read_bytes()
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in pkg.data.items():
+            z.writestr(name, replaced.get(name, data))
+    return buf.getvalue()
+
+
+def calculate(pkg: Package, functions: NativeFunctions | None = None) -> Any:
+    """Calculate every formula of ``pkg`` with formualizer; a :class:`recalc.Calculation`."""
+    from kostra_functions.engine.recalc import Calculation, CellIssue
+
+    functions = functions or default_functions()
+    functions.notes = _Notes()
+    wb, sheets = load(pkg, functions)
+    wb.evaluate_all()
+    calc = Calculation()
+    for sheet in sheets:
+        name = sheet.name
+        cse_members = {p for a in sheet.cse.values() for p in a.cells()}
+        for pos, own in sheet.formulas.items():
+            if pos in cse_members and pos not in sheet.cse:
+                continue  # a cell inside a legacy array formula: filled from its master below
+            key = (name, pos)
+            text = own or (wb.get_formula(name, pos[0], pos[1]) or "").removeprefix("=")
+            calc.formula_text[key] = text
+            calc.formula_cells += 1
+            ref = _ref(pos)
+            if pos in sheet.cse:
+                _collect_cse(calc, wb, name, sheet.cse[pos], text, CellIssue)
+                continue
+            value = from_engine(wb.get_value(name, pos[0], pos[1]))
+            extent = _spill_extent(wb, name, ref) if _may_spill(text, value, sheet, pos) else None
+            if extent is not None and extent.shape != (1, 1):
+                calc.spills[key] = extent
+                for cell in extent.cells():
+                    calc.values[(name, cell)] = value if cell == pos else _member_value(wb, name, cell)
+            else:
+                calc.values[key] = value
+            if isinstance(value, ExcelError):
+                if value.code == "#SPILL!":
+                    reason = "området resultatet skal fylle er ikke tomt"
+                    calc.spills[key] = Area.at(*pos)
+                    calc.blocked[key] = reason
+                    calc.issues.append(CellIssue(name, ref, text, "#SPILL!",
+                                                 f"Resultatet får ikke plass: {reason}."))
+                    continue
+                calc.issues.append(CellIssue(name, ref, text, value.code, _reason(text, value, functions)))
+            elif value is None and _is_cycle(wb, name, pos):
+                calc.issues.append(CellIssue(name, ref, text, "(ingen verdi)",
+                                             "Sirkulær referanse: cellen avhenger av seg selv, og "
+                                             "arbeidsboken har ikke iterativ beregning slått på."))
+    calc.passes = 1
+    return calc
+
+
+def _may_spill(text: str, value: Any, sheet: _StoredSheet, pos: Pos) -> bool:
+    # Any formula may return an array; asking the engine per cell is cheap next to guessing wrong.
+    return True
+
+
+def _spill_extent(wb: Any, sheet: str, ref: str) -> Area | None:
+    report = wb.inspect_cell(_quoted(sheet) + "!" + ref).to_dict()
+    spill = (report.get("cell") or {}).get("spill")
+    if not spill or spill.get("kind") != "Anchor" or not spill.get("extent"):
+        return None
+    return Area.parse(spill["extent"].rsplit("!", 1)[1])
+
+
+def _member_value(wb: Any, sheet: str, pos: Pos) -> Any:
+    """The value a spill gave a cell."""
+    return from_engine(wb.get_value(sheet, pos[0], pos[1]))
+
+
+def _is_cycle(wb: Any, sheet: str, pos: Pos) -> bool:
+    raw = wb.get_value(sheet, pos[0], pos[1])
+    return isinstance(raw, dict) and raw.get("kind") == "Circ"
+
+
+def _collect_cse(calc: Any, wb: Any, name: str, area: Area, text: str, issue_cls: Any) -> None:
+    top_left = (area.top, area.left)
+    extent = _spill_extent(wb, name, _ref(top_left)) or Area.at(*top_left)
+    errors = []
+    for pos in area.cells():
+        v = _member_value(wb, name, pos) if pos in extent else ExcelError("#N/A")
+        calc.values[(name, pos)] = v
+        if isinstance(v, ExcelError):
+            errors.append(v)
+    if errors:
+        calc.issues.append(issue_cls(name, area.ref, text, errors[0].code,
+                                     f"{len(errors)} av {area.shape[0] * area.shape[1]} celler i "
+                                     "matriseformelen har feilverdi"))
+
+
+_CALLED = re.compile(r"(?<![\w.\]])([A-Za-z_][\w.]*)\s*\(")
+
+
+def _reason(text: str, value: ExcelError, functions: NativeFunctions) -> str:
+    called = [m.group(1).upper() for m in _CALLED.finditer(_STRING.sub('""', text))]
+    messages = [msg for name in dict.fromkeys(called)
+                for msg in functions.notes.by_function.get(canonical_name(name) or "", [])]
+    if messages:
+        return "; ".join(messages[:3])
+    if value.code == "#NAME?":
+        unknown = [n for n in dict.fromkeys(called) if canonical_name(n) and canonical_name(n) not in
+                   functions.table]
+        if unknown:
+            return (f"{', '.join(unknown)} finnes ikke i denne versjonen av kostra-functions "
+                    "(se «kostra funksjoner»)")
+        return "ukjent navn eller funksjon, eller en funksjon beregningsmotoren ikke har"
+    return ""
+
+
+def canonical_name(spelling: str) -> str | None:
+    """The table name (``KOSTRA_X``) a spelling stands for, or ``None`` if it is not ours."""
+    m = re.fullmatch(r"(?:_xldudf_|_xll\.|_xlfn\.)?KOSTRA[._]([A-Za-z0-9_]+)", spelling, re.IGNORECASE)
+    return f"KOSTRA_{m.group(1).upper()}" if m else None
+
+
+def _ref(pos: Pos) -> str:
+    from kostra_functions.engine.package import make_ref
+
+    return make_ref(*pos)
+
+
+def _quoted(sheet: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][\w.]*", sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
