@@ -48,9 +48,18 @@ def _formulas(pkg: Package) -> Calculation:
 
 
 def _native(pkg: Package) -> Calculation:
-    from kostra_functions.engine.native import calculate
+    """The native engine; a file its reader refuses is calculated by ``formulas`` instead (never
+    refused as a whole while one engine can read it), and the log says so."""
+    from kostra_functions.engine.native import UnreadableError, calculate
 
-    return calculate(pkg)
+    try:
+        return calculate(pkg)
+    except UnreadableError as exc:
+        import logging
+
+        logging.getLogger("kostra_functions").warning(
+            "%s Beregner med formulas i stedet.", exc)
+        return _formulas(pkg)
 
 
 ENGINES: dict[str, Engine] = {

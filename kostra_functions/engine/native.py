@@ -42,6 +42,7 @@ from kostra_functions.engine.package import (
     SheetXml,
     WorkbookError,
     safe_parse,
+    unescape,
 )
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.spec import ExcelFunction
@@ -249,6 +250,10 @@ class _Notes:
             seen.append(message)
 
 
+class UnreadableError(WorkbookError):
+    """formualizer's reader refuses the file (the formulas engine may still read it)."""
+
+
 class NativeFunctions:
     """The table's rows as formualizer callbacks (built once per process, registered per workbook)."""
 
@@ -311,6 +316,10 @@ class _StoredSheet:
     dynamic: dict[Pos, Area]  # dynamic arrays as stored: anchor → spill range
 
 
+#: Error values formualizer's reader accepts as stored values.
+_READABLE_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
+
+
 def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet]]:
     """The sheet parts as formualizer should read them, and what each sheet stores.
 
@@ -333,11 +342,18 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet]]:
             pos = (cell.row, cell.col)
             own = f.text or ""
             formulas[pos] = own
-            if own and needs_rewrite(own):
-                new = canonical_formula(own)
-                if new != own:
-                    inner = cell.inner.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)
-                    xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, cell.attrs, inner))
+            new = canonical_formula(own) if own and needs_rewrite(own) else own
+            stale_error = cell.type == "e" and unescape(cell.value_raw or "").strip() not in _READABLE_ERRORS
+            if new != own or stale_error:
+                # The cached value of a formula is recalculated anyway; formualizer's reader refuses
+                # the newer error codes (#SPILL!, #CALC!) as cached values, so they are left out.
+                inner = cell.inner.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)
+                attrs = cell.attrs
+                if stale_error:
+                    inner = re.sub(r"<(?:\w+:)?v\b[^>]*>.*?</(?:\w+:)?v>|<(?:\w+:)?v\s*/>", "", inner,
+                                   flags=re.DOTALL)
+                    attrs = [(k, v) for k, v in attrs if k != "t"]
+                xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, attrs, inner))
             if f.get("t") != "array":
                 continue
             area = Area.parse(f.get("ref") or cell.ref)
@@ -346,11 +362,16 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet]]:
                 dynamic[pos] = area
             else:
                 cse[pos] = area
-        for anchor, area in dynamic.items():
-            for pos in area.cells():
-                cell = xml.cells.get(pos)
-                if pos != anchor and cell is not None and cell.formula is None:
-                    xml.replace_cell(cell, "")
+        members = {pos for anchor, area in dynamic.items() for pos in area.cells() if pos != anchor}
+        for pos, cell in xml.cells.items():
+            if cell.formula is not None:
+                continue
+            if pos in members:
+                xml.replace_cell(cell, "")
+            elif cell.type == "e" and unescape(cell.value_raw or "").strip() not in _READABLE_ERRORS:
+                # A typed newer error value the reader refuses: the closest one it reads.
+                value = f"<{xml.prefix}v>#VALUE!</{xml.prefix}v>"
+                xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, cell.attrs, value))
         if xml.changed:
             replaced[info.part] = xml.to_bytes()
         out.append(_StoredSheet(info.name, formulas, cse, dynamic))
@@ -393,7 +414,7 @@ def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, l
     try:
         wb = fz.Workbook.from_bytes(_package_bytes(pkg, replaced), config=_config(pkg))
     except Exception as exc:  # formualizer's reader refuses the file: say so, in Norwegian
-        raise WorkbookError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke lese filen "
+        raise UnreadableError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke lese filen "
                             f"({exc}).") from exc
     functions.register(wb)
     return wb, sheets
