@@ -34,8 +34,9 @@ BENCHMARKS: dict[int, str] = {
     4: "benchmarks.bench_recalc",
     5: "benchmarks.bench_regenerate",
     6: "benchmarks.bench_growth",
+    7: "benchmarks.bench_staff",
 }
-NAMES = {"scalar": 1, "table": 2, "ledger": 3, "recalc": 4, "regenerate": 5, "growth": 6}
+NAMES = {"scalar": 1, "table": 2, "ledger": 3, "recalc": 4, "regenerate": 5, "growth": 6, "staff": 7}
 
 
 def parse_selection(text: str | None) -> list[int]:

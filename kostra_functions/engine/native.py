@@ -39,10 +39,8 @@ from kostra_functions.engine.package import (
     Area,
     DynamicArrayMetadata,
     Package,
-    SheetXml,
     WorkbookError,
     safe_parse,
-    unescape,
 )
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.spec import ExcelFunction
@@ -316,66 +314,74 @@ class _StoredSheet:
     dynamic: dict[Pos, Area]  # dynamic arrays as stored: anchor → spill range
 
 
-#: Error values formualizer's reader accepts as stored values.
+#: Error values formualizer's reader accepts as stored values; newer ones it refuses.
 _READABLE_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
+_NEWER_ERROR = re.compile(rb"(<(?:\w+:)?v>)(#(?:SPILL|CALC|GETTING_DATA|BLOCKED|UNKNOWN|FIELD|CONNECT|BUSY|"
+                          rb"PYTHON|EXTERNAL)!?)(</(?:\w+:)?v>)")
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet]]:
-    """The sheet parts as formualizer should read them, and what each sheet stores.
+class _FormulaSheets:
+    """``pkg`` as the shared writer should see it: only the sheets that hold formulas (a sheet
+    without one has nothing to store, and parsing a large ledger sheet costs seconds)."""
 
-    Two changes, in memory only (the file written later is patched from the original XML): every
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self.path = pkg.path
+        self.data = pkg.data
+        self.workbook_part = pkg.workbook_part
+
+    def sheets(self) -> list[Any]:
+        return [info for info in self.pkg.sheets() if _HAS_FORMULA.search(self.pkg.data[info.part])]
+
+
+def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
+    """The sheet parts as formualizer should read them, what each sheet stores, and the parsed
+    sheets for :func:`recalc.write_calculation` (each sheet with formulas parsed once, read only).
+
+    Changes, in memory only (the file written later is patched from the original XML): every
     ``KOSTRA_*`` formula in the table's spelling with its omitted arguments marked
-    (:func:`canonical_formula`), and the values stored for the cells of a dynamic array's spill
-    range removed (the previous result, which would otherwise block the new spill).
+    (:func:`canonical_formula`); the values stored for the cells of a dynamic array's spill range
+    removed (the previous result, which would otherwise block the new spill); stored error values
+    newer than formualizer's reader (``#SPILL!``, ``#CALC!``) shown to it as ``#VALUE!``.
     """
+    from kostra_functions.engine.package import encode_xml
+    from kostra_functions.engine.recalc import _load_sheets
+
     metadata = DynamicArrayMetadata.read(pkg)
+    parsed = _load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
     replaced: dict[str, bytes] = {}
     out = []
-    for info in pkg.sheets():
-        xml = SheetXml(pkg.data[info.part], f"{pkg.path.name}:{info.name}")
+    for sheet in parsed:
+        xml = sheet.xml
         formulas: dict[Pos, str] = {}
-        cse: dict[Pos, Area] = {}
-        dynamic: dict[Pos, Area] = {}
+        edits: list[tuple[int, int, str]] = []
         for cell in xml.formula_cells():
             f = cell.formula
             assert f is not None
-            pos = (cell.row, cell.col)
             own = f.text or ""
-            formulas[pos] = own
-            new = canonical_formula(own) if own and needs_rewrite(own) else own
-            stale_error = cell.type == "e" and unescape(cell.value_raw or "").strip() not in _READABLE_ERRORS
-            if new != own or stale_error:
-                # The cached value of a formula is recalculated anyway; formualizer's reader refuses
-                # the newer error codes (#SPILL!, #CALC!) as cached values, so they are left out.
-                inner = cell.inner.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)
-                attrs = cell.attrs
-                if stale_error:
-                    inner = re.sub(r"<(?:\w+:)?v\b[^>]*>.*?</(?:\w+:)?v>|<(?:\w+:)?v\s*/>", "", inner,
-                                   flags=re.DOTALL)
-                    attrs = [(k, v) for k, v in attrs if k != "t"]
-                xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, attrs, inner))
-            if f.get("t") != "array":
-                continue
-            area = Area.parse(f.get("ref") or cell.ref)
-            cm = cell.attr("cm")
-            if cm.isdigit() and int(cm) in metadata.dynamic_indices:
-                dynamic[pos] = area
-            else:
-                cse[pos] = area
-        members = {pos for anchor, area in dynamic.items() for pos in area.cells() if pos != anchor}
-        for pos, cell in xml.cells.items():
-            if cell.formula is not None:
-                continue
-            if pos in members:
-                xml.replace_cell(cell, "")
-            elif cell.type == "e" and unescape(cell.value_raw or "").strip() not in _READABLE_ERRORS:
-                # A typed newer error value the reader refuses: the closest one it reads.
-                value = f"<{xml.prefix}v>#VALUE!</{xml.prefix}v>"
-                xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, cell.attrs, value))
-        if xml.changed:
-            replaced[info.part] = xml.to_bytes()
-        out.append(_StoredSheet(info.name, formulas, cse, dynamic))
-    return replaced, out
+            formulas[(cell.row, cell.col)] = own
+            if own and needs_rewrite(own):
+                new = canonical_formula(own)
+                if new != own:
+                    element = xml.text[cell.start:cell.end]
+                    edits.append((cell.start, cell.end,
+                                  element.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)))
+        for pos in sheet.spill_owned:
+            cell = xml.cells.get(pos)
+            if cell is not None and cell.formula is None:
+                edits.append((cell.start, cell.end, ""))
+        if edits:
+            text = xml.text
+            for start, end, new_text in sorted(edits, reverse=True):
+                text = text[:start] + new_text + text[end:]
+            replaced[sheet.info.part] = encode_xml(text, xml.encoding)
+        out.append(_StoredSheet(sheet.info.name, formulas, dict(sheet.cse), dict(sheet.dynamic)))
+    for info in pkg.sheets():
+        data = replaced.get(info.part, pkg.data[info.part])
+        if b"#" in data and _NEWER_ERROR.search(data):
+            replaced[info.part] = _NEWER_ERROR.sub(rb"\1#VALUE!\3", data)
+    return replaced, out, (pkg, parsed)
 
 
 def _iteration(pkg: Package) -> tuple[bool, int, float]:
@@ -407,17 +413,18 @@ def _config(pkg: Package) -> Any:
 # Calculating
 
 
-def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, list[_StoredSheet]]:
-    """A formualizer workbook for ``pkg`` with the table registered and the formulas prepared."""
+def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, list[_StoredSheet], Any]:
+    """A formualizer workbook for ``pkg`` with the table registered and the formulas prepared, what
+    each sheet stores, and the parsed sheets for the writer."""
     functions = functions or default_functions()
-    replaced, sheets = _prepared(pkg)
+    replaced, sheets, parsed = _prepared(pkg)
     try:
         wb = fz.Workbook.from_bytes(_package_bytes(pkg, replaced), config=_config(pkg))
     except Exception as exc:  # formualizer's reader refuses the file: say so, in Norwegian
         raise UnreadableError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke lese filen "
                             f"({exc}).") from exc
     functions.register(wb)
-    return wb, sheets
+    return wb, sheets, parsed
 
 
 def _package_bytes(pkg: Package, replaced: dict[str, bytes]) -> bytes:
@@ -440,9 +447,10 @@ def calculate(pkg: Package, functions: NativeFunctions | None = None) -> Any:
 
     functions = functions or default_functions()
     functions.notes = _Notes()
-    wb, sheets = load(pkg, functions)
+    wb, sheets, parsed = load(pkg, functions)
     wb.evaluate_all()
     calc = Calculation()
+    calc._parsed = parsed  # the writer patches these sheets; the others have nothing to store
     for sheet in sheets:
         name = sheet.name
         cse_members = {p for a in sheet.cse.values() for p in a.cells()}
