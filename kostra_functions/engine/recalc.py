@@ -39,7 +39,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import XlError
 
-from kostra_functions.engine import bridge
+from kostra_functions.engine import bridge, formula_prep
 from kostra_functions.engine.package import (
     MAIN_NS,
     Area,
@@ -61,15 +61,8 @@ from kostra_functions.excel.convert import ExcelError
 #: How often the workbook is recalculated at most while spill ranges settle.
 MAX_PASSES = 4
 
-#: Functions the parser handles itself (not in formulas' function table).
-_PARSER_FUNCTIONS = {"LAMBDA", "LET", "ANCHORARRAY", "SINGLE"}
-
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]
-
-
-class UnknownFunctionError(WorkbookError):
-    """The workbook calls functions the engine does not have; names the functions and the cells."""
 
 
 @dataclass(frozen=True)
@@ -231,40 +224,6 @@ def _load_sheets(pkg: Package, metadata: DynamicArrayMetadata) -> list[_Sheet]:
     return out
 
 
-def _defined_names(pkg: Package) -> set[str]:
-    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
-    return {(el.get("name") or "").upper() for el in root.iter(f"{{{MAIN_NS}}}definedName")}
-
-
-def _check_functions(sheets: list[_Sheet], engine: bridge.EngineFunctions, names: set[str],
-                     source: str) -> None:
-    unknown: dict[str, list[str]] = {}
-    for sheet in sheets:
-        for cell in sheet.xml.formula_cells():
-            assert cell.formula is not None
-            text = bridge.normalize_formula(cell.formula.text)
-            for name in bridge.called_functions(text):
-                upper = name.upper()
-                bare = upper.removeprefix("_XLFN.").removeprefix("_XLWS.")
-                if engine.knows(upper) or bare in _PARSER_FUNCTIONS or upper in names:
-                    continue
-                unknown.setdefault(name, []).append(sheet_ref(sheet.info.name, cell.ref))
-    if not unknown:
-        return
-    lines = []
-    for name, cells in sorted(unknown.items()):
-        shown = ", ".join(cells[:8]) + (f" og {len(cells) - 8} celler til" if len(cells) > 8 else "")
-        canonical = bridge.canonical_name(name)
-        kind = ("KOSTRA-funksjonen finnes ikke i denne versjonen av kostra-functions"
-                if canonical else "funksjonen kan ikke beregnes uten Excel")
-        lines.append(f"  {name} ({kind}): {shown}")
-    raise UnknownFunctionError(
-        f"{source}: arbeidsboken bruker funksjoner som ikke kan beregnes:\n" + "\n".join(lines)
-        + "\nIngen fil er skrevet. Bytt ut funksjonene, eller oppdater kostra-functions "
-        "(se «kostra funksjoner» for hva som finnes)."
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Input sheets read only through defined names: fed to formulas as whole ranges
 
@@ -396,7 +355,7 @@ class _PassResult:
 _KEY = re.compile(r"^'\[[^\]]+\](.+)'!([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)$")
 
 
-def _split_key(key: Any) -> tuple[str, str] | None:
+def _split_plain(key: Any) -> tuple[str, str] | None:
     if not isinstance(key, str) or isinstance(key, sh.Token):
         return None
     m = _KEY.match(key)
@@ -409,6 +368,10 @@ def _split_key(key: Any) -> tuple[str, str] | None:
 _COMPILED: collections.OrderedDict[tuple[Any, ...], tuple[Any, list[str]]] = collections.OrderedDict()
 #: At most this many compiled cells are kept (least recently used dropped first).
 COMPILED_CELLS_MAX = 20_000
+
+
+#: A sheet whose used rectangle has more cells than this is read cell by cell (see :meth:`_Model.push`).
+SPARSE_SHEET_CELLS = 5_000_000
 
 
 def clear_compiled() -> None:
@@ -436,6 +399,24 @@ class _Model(formulas.ExcelModel):
         self._engine = engine
         self.compile_messages: dict[str, list[str]] = {}
         self._names: tuple[int, Any, frozenset[str]] | None = None
+
+    def push(self, worksheet: Any, context: Any) -> Any:
+        """formulas walks every cell of a sheet's used rectangle; a sheet with one cell far out
+        (XFD1048576) would be billions of cells. Such a sheet is walked cell by cell instead (cells
+        that do not exist are blank; formulas adds the blanks a formula reads when it completes)."""
+        ws, ctx0 = self.add_sheet(worksheet, context)
+        if ws.max_row * ws.max_column <= SPARSE_SHEET_CELLS:
+            return super().push(worksheet, context)
+        references = self.references
+        formula_references = self.formula_references(ctx0)
+        formula_ranges = self.formula_ranges(ctx0)
+        ctx = {"external_links": self.external_links(ctx0)}
+        ctx.update(ctx0)
+        cells = [self.compile_cell(c, ctx, references, formula_references)
+                 for _, c in sorted(ws._cells.items()) if hasattr(c, "value")]
+        for cell in cells:
+            self.add_cell(sh.await_result(cell), ctx, formula_ranges)
+        return self
 
     def _name_key(self, references: Any) -> frozenset[str]:
         if self._names is None or self._names[0] != id(references) or self._names[1] is not references:
@@ -519,10 +500,20 @@ class _Spy:
 
 def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Sheet],
                   display_name: str, inputs: dict[str, _Sheet] | None = None,
-                  strings: list[str] | None = None) -> _PassResult:
+                  strings: list[str] | None = None, aliases: dict[str, str] | None = None,
+                  dates: dict[str, set[Pos]] | None = None) -> _PassResult:
     from formulas.cell import Ref
 
+    back = {alias.upper(): real for real, alias in (aliases or {}).items()}
+
+    def _split_key(key: Any) -> tuple[str, str] | None:
+        split = _split_plain(key)
+        if split is None or not back:
+            return split
+        return back.get(split[0].upper(), split[0]), split[1]
+
     state = bridge.RunState(
+        date_cells=dates or {},
         hidden_rows={s.info.name.upper(): s.hidden_rows for s in sheets},
         filtered_sheets={s.info.name.upper() for s in sheets if s.has_filter},
         subtotal_cells=_subtotal_cells(sheets),
@@ -534,7 +525,7 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
             model.loads(str(path))
             model.finish()
         except Exception as exc:  # formulas raises many kinds for a formula it cannot read
-            _diagnose_parse_failure(sheets, display_name, exc)
+            _diagnose_parse_failure(model, sheets, exc)
         dsp = model.dsp
         for name, cell in model.cells.items():
             if isinstance(cell, Ref) or cell.func is None:
@@ -552,7 +543,7 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
                     value = _range_value(inputs[split[0].upper()], Area.parse(split[1]), strings or [])
                     feeds[node_id] = formulas.Ranges().push(node_id, value)
         solution = model.calculate(inputs=feeds) if feeds else model.calculate()
-        texts = _formula_texts(model, sheets)
+        texts = _formula_texts(model, sheets, aliases or {})
     values: dict[tuple[str, str], Any] = {}
     for key, value in solution.items():
         split = _split_key(key)
@@ -591,7 +582,8 @@ def _quiet_logs() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet]) -> dict[CellKey, str]:
+def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet],
+                   aliases: dict[str, str]) -> dict[CellKey, str]:
     """Formula text of every formula cell as openpyxl reads it (shared formulas translated)."""
     from formulas.excel import BOOK
 
@@ -601,9 +593,10 @@ def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet]) -> dict[Cel
         return out
     book = books[0]
     for sheet in sheets:
-        if sheet.info.name not in book.sheetnames:
+        engine_name = aliases.get(sheet.info.name, sheet.info.name)
+        if engine_name not in book.sheetnames:
             continue
-        ws = book[sheet.info.name]
+        ws = book[engine_name]
         for cell in sheet.xml.formula_cells():
             value = ws.cell(cell.row, cell.col).value
             text = getattr(value, "text", value)
@@ -631,27 +624,39 @@ def _subtotal_cells(sheets: list[_Sheet]) -> dict[str, set[Pos]]:
     return out
 
 
-def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -> None:
-    bad = []
+class _Unreadable(Exception):
+    def __init__(self, cells: list[CellKey], reason: str) -> None:
+        super().__init__(reason)
+        self.cells = cells
+        self.reason = reason
+
+
+def _diagnose_parse_failure(model: Any, sheets: list[_Sheet], exc: Exception) -> None:
+    """Raise :class:`_Unreadable` naming the cells whose formula (as calculated) formulas cannot read."""
+    from formulas.excel import BOOK
+
+    bad: list[CellKey] = []
     parser = formulas.Parser()
+    books = [d[BOOK] for d in model.books.values() if BOOK in d]
     for sheet in sheets:
+        ws = None
+        if books:
+            upper = sheet.info.name.upper()
+            ws = next((books[0][n] for n in books[0].sheetnames if n.upper() == upper), None)
         for cell in sheet.xml.formula_cells():
             assert cell.formula is not None
             text = cell.formula.text
-            if not text:
+            if ws is not None:
+                value = ws.cell(cell.row, cell.col).value
+                text = getattr(value, "text", value) if value is not None else text
+                text = text[1:] if isinstance(text, str) and text.startswith("=") else text
+            if not isinstance(text, str) or not text:
                 continue
             try:
                 parser.ast("=" + bridge.normalize_formula(text))
             except Exception:
-                bad.append(f"  {sheet_ref(sheet.info.name, cell.ref)}: ={text}")
-    if bad:
-        raise WorkbookError(
-            f"{source}: formlene i disse cellene kan ikke tolkes av beregningsmotoren:\n"
-            + "\n".join(bad[:20]) + "\nIngen fil er skrevet."
-        ) from None
-    raise WorkbookError(
-        f"{source}: arbeidsboken kan ikke beregnes ({type(exc).__name__}: {exc}). Ingen fil er skrevet."
-    ) from exc
+                bad.append((sheet.info.name, (cell.row, cell.col)))
+    raise _Unreadable(bad, f"{type(exc).__name__}: {exc}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,10 +664,15 @@ def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -
 
 
 def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
-               folder: Path, inputs: dict[str, _Sheet] | None = None) -> Path:
+               folder: Path, inputs: dict[str, _Sheet] | None = None,
+               prep: formula_prep.Prepared | None = None) -> Path:
     """Write the package formulas reads for a pass (normalized names, spill ranges in place, the
-    cells of ``inputs`` sheets left out: they are fed as ranges)."""
+    cells of ``inputs`` sheets left out: they are fed as ranges; the texts :mod:`formula_prep`
+    prepared instead of the saved ones)."""
     replaced: dict[str, bytes] = {}
+    overrides = prep.overrides if prep is not None else {}
+    if prep is not None and prep.workbook is not None:
+        replaced[pkg.workbook_part] = prep.workbook
     for sheet in sheets:
         name = sheet.info.name
         if inputs and name.upper() in inputs:
@@ -670,7 +680,8 @@ def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[Cell
             continue
         new_areas = {pos: area for (s, pos), area in plan.areas.items() if s == name}
         blocked = {pos for (s, pos) in plan.blocked if s == name}
-        if not _calc_copy_changes(sheet, new_areas, blocked, texts):
+        own = {pos: text for (s, pos), text in overrides.items() if s == name}
+        if not own and not _calc_copy_changes(sheet, new_areas, blocked, texts):
             continue  # formulas reads this sheet as it is: no need to parse and rewrite it
         xml = SheetXml(pkg.data[sheet.info.part], sheet.xml.what)
         changed = False
@@ -679,12 +690,16 @@ def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[Cell
             f = cell.formula
             assert f is not None
             text = texts.get((name, pos), f.text)
-            normalized = bridge.normalize_formula(text)
+            normalized = own.get(pos) or bridge.normalize_formula(text)
             if pos in blocked:
                 xml.replace_cell(cell, _formula_cell(xml, cell, [], f"{bridge.SPILL_FUNCTION}()"))
                 changed = True
             elif pos in new_areas:
                 attrs = [("t", "array"), ("ref", new_areas[pos].ref)]
+                xml.replace_cell(cell, _formula_cell(xml, cell, attrs, normalized))
+                changed = True
+            elif pos in own:
+                attrs = [(k, v) for k, v in f.attrs if f.get("t") != "shared" or k not in ("t", "ref", "si")]
                 xml.replace_cell(cell, _formula_cell(xml, cell, attrs, normalized))
                 changed = True
             elif normalized != f.text and f.text:
@@ -741,23 +756,24 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
     metadata = DynamicArrayMetadata.read(pkg)
     sheets = _load_sheets(pkg, metadata)
     display = pkg.path.name
-    _check_functions(sheets, engine, _defined_names(pkg), display)
+    strings = shared_strings(pkg)
+    parts = [(s.info.name, s.info.part, s.xml) for s in sheets]
+    prep = formula_prep.prepare(pkg, parts, strings, engine.knows)
+    prep.dates = formula_prep.date_cells(pkg, parts, prep.aliases)
     by_name = {s.info.name: s for s in sheets}
     plan = _initial_plan(sheets)
     texts: dict[CellKey, str] = {}
     calc = Calculation()
     used = plan
-    inputs = _input_sheets(pkg, sheets)
-    strings = shared_strings(pkg) if inputs else []
+    inputs = _input_sheets(pkg, sheets) if not prep.aliases else {}
     with tempfile.TemporaryDirectory(prefix="kostra-beregn-") as tmp:
         folder = Path(tmp)
         result: _PassResult | None = None
         for attempt in range(1, MAX_PASSES + 1):
             used = plan
-            path = _calc_copy(pkg, sheets, used, texts, folder, inputs)
-            result = _run_formulas(path, engine, sheets, display, inputs, strings)
+            result = _run_pass(pkg, sheets, used, texts, folder, inputs, prep, engine, display, strings)
             if not texts:
-                texts = result.texts
+                texts = {**result.texts, **prep.originals}
             calc.passes = attempt
             plan = _next_plan(sheets, by_name, used, result)
             if plan.same_as(used) or not _depends_on_change(used, plan, result):
@@ -768,9 +784,27 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
                 f"(prøvde {MAX_PASSES} ganger); sjekk om en formel avhenger av sitt eget resultat."
             )
     assert result is not None
-    _collect(calc, sheets, used, plan, result, texts)
+    _collect(calc, sheets, used, plan, result, texts, prep.notes)
     calc._parsed = (pkg, sheets)
     return calc
+
+
+def _run_pass(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str], folder: Path,
+              inputs: dict[str, _Sheet], prep: formula_prep.Prepared, engine: bridge.EngineFunctions,
+              display: str, strings: list[str]) -> _PassResult:
+    """One pass; a formula formulas cannot read gets ``#VALUE!`` (reported) and the pass is run again."""
+    for _ in range(3):
+        path = _calc_copy(pkg, sheets, plan, texts, folder, inputs, prep)
+        try:
+            return _run_formulas(path, engine, sheets, display, inputs, strings, prep.aliases,
+                                 prep.dates)
+        except _Unreadable as exc:
+            if not exc.cells:
+                raise WorkbookError(f"{display}: arbeidsboken kan ikke beregnes ({exc.reason}). "
+                                    "Ingen fil er skrevet.") from None
+            for key in exc.cells:
+                prep.give_error(key, "#VALUE!", "formelen kan ikke tolkes av beregningsmotoren")
+    raise WorkbookError(f"{display}: arbeidsboken kan ikke beregnes. Ingen fil er skrevet.")
 
 
 def _shape_of(raw: Any) -> tuple[int, int]:
@@ -874,7 +908,7 @@ def _depends_on_change(old: _Plan, new: _Plan, result: _PassResult) -> bool:
 
 
 def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, result: _PassResult,
-             texts: dict[CellKey, str]) -> None:
+             texts: dict[CellKey, str], notes: dict[CellKey, tuple[str, str]] | None = None) -> None:
     """Values of every formula cell (and spilled cell) from the last pass, and the issues."""
     for sheet in sheets:
         name = sheet.info.name
@@ -920,6 +954,8 @@ def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, 
             v = calc.values.get(key)
             if isinstance(v, ExcelError):
                 message = "; ".join(dict.fromkeys(messages))
+                if notes and key in notes:
+                    message = notes[key][1]
                 if not message and v.code == "#NAME?":
                     message = "ukjent navn eller funksjon"
                 calc.issues.append(CellIssue(name, cell.ref, text, v.code, message))
