@@ -26,6 +26,7 @@ lacks gives that cell an Excel error value and a line in the report; nothing is 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,15 +81,18 @@ def _outside_strings(formula: str, fn: Callable[[str], str]) -> str:
     return "".join(p if p.startswith('"') else fn(p) for p in parts)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_formula(formula: str) -> str:
     """``formula`` with every spelling of a ``KOSTRA_*`` call as the table name and every empty
     argument of such a call replaced by the omitted-argument marker."""
     text = _outside_strings(formula, lambda p: _SPELLING.sub(lambda m: f"KOSTRA_{m.group(1).upper()}(", p))
-    if "(" not in text:
+    if not _EMPTY_SLOT.search(text):
         return text
     return _mark_omitted(text)
 
 
+#: Somewhere an argument may be empty (an empty argument list "()" included; the walk decides).
+_EMPTY_SLOT = re.compile(r"[(,;]\s*[,;)]")
 _NAME_BEFORE = re.compile(r"(?<![\w.])(KOSTRA_[A-Z0-9_]+)\s*$", re.IGNORECASE)
 
 
@@ -350,6 +354,8 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
 
     metadata = DynamicArrayMetadata.read(pkg)
     parsed = _load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
+    tables = read_tables(pkg)
+    table_names = [t.name.upper() for t in tables if t.name]
     replaced: dict[str, bytes] = {}
     out = []
     for sheet in parsed:
@@ -361,12 +367,13 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
             assert f is not None
             own = f.text or ""
             formulas[(cell.row, cell.col)] = own
-            if own and needs_rewrite(own):
-                new = canonical_formula(own)
-                if new != own:
-                    element = xml.text[cell.start:cell.end]
-                    edits.append((cell.start, cell.end,
-                                  element.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)))
+            new = canonical_formula(own) if own and needs_rewrite(own) else own
+            if tables and any(name in new.upper() for name in table_names):
+                new = structured_references(new, cell.row, sheet.info.name, tables)
+            if new != own:
+                element = xml.text[cell.start:cell.end]
+                edits.append((cell.start, cell.end,
+                              element.replace(f.raw, f.render(None, new, prefix=xml.prefix), 1)))
         for pos in sheet.spill_owned:
             cell = xml.cells.get(pos)
             if cell is not None and cell.formula is None:
@@ -425,6 +432,155 @@ def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, l
                             f"({exc}).") from exc
     functions.register(wb)
     return wb, sheets, parsed
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel table (``xl/tables/tableN.xml``) as structured references need it."""
+
+    name: str
+    sheet: str
+    area: Area
+    headers: tuple[str, ...]
+    header_row: bool
+    totals_row: bool
+
+
+def read_tables(pkg: Package) -> list[Table]:
+    out = []
+    for info in pkg.sheets():
+        for _, rtype, target, mode in pkg.relationships(info.part):
+            if not rtype.endswith("/table") or mode == "External" or target not in pkg.data:
+                continue
+            root = safe_parse(pkg.data[target], f"{pkg.path.name}:{target}")
+            try:
+                area = Area.parse(root.get("ref") or "")
+            except Exception:  # a table without a readable range: its references stay #NAME?
+                continue
+            out.append(Table(root.get("displayName") or root.get("name") or "", info.name, area,
+                             tuple(c.get("name") or "" for c in root.iter(f"{{{MAIN_NS}}}tableColumn")),
+                             root.get("headerRowCount", "1") != "0",
+                             (root.get("totalsRowCount") or "0") != "0"))
+    return out
+
+
+_ESCAPED = re.compile(r"'(.)")
+
+
+def _matching_bracket(text: str, i: int) -> int:
+    """Index of the ``]`` closing the ``[`` at ``i`` (``'`` escapes the next character), or -1."""
+    depth = 0
+    j = i
+    while j < len(text):
+        ch = text[j]
+        if ch == "'":
+            j += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _table_range(table: Table, inner: str | None, row: int) -> str | None:
+    """The plain reference a structured reference's bracket content means, or None (left alone)."""
+    if inner is None:
+        items = ["#Data"]
+    elif inner.startswith("["):
+        items = re.findall(r"\[((?:[^\]']|'.)*)\]|(:)", inner)
+        items = [a or b for a, b in items]
+    else:
+        items = [inner]
+    specs: list[str] = []
+    columns: list[str] = []
+    joined = False
+    for item in items:
+        if item == ":":
+            joined = True
+            continue
+        text = _ESCAPED.sub(r"\1", item).strip()
+        if text.startswith("@"):
+            specs.append("#THIS ROW")
+            text = text[1:].strip()
+            if text.startswith("[") and text.endswith("]"):
+                text = _ESCAPED.sub(r"\1", text[1:-1])
+            if text:
+                columns.append(text)
+        elif text.startswith("#"):
+            specs.append(text.upper())
+        else:
+            columns.append(text)
+    upper = [h.upper() for h in table.headers]
+    if any(c.upper() not in upper for c in columns) or len(columns) > 2 or (joined and len(columns) != 2):
+        return None
+    a = table.area
+    first_data = a.top + (1 if table.header_row else 0)
+    last_data = a.bottom - (1 if table.totals_row else 0)
+    parts = {"#ALL": (a.top, a.bottom), "#DATA": (first_data, last_data),
+             "#HEADERS": (a.top, a.top) if table.header_row else None,
+             "#TOTALS": (a.bottom, a.bottom) if table.totals_row else None,
+             "#THIS ROW": (row, row)}
+    chosen = [parts.get(spec) for spec in (specs or ["#DATA"])]
+    if any(p is None for p in chosen):
+        return None
+    top = min(p[0] for p in chosen if p)
+    bottom = max(p[1] for p in chosen if p)
+    if columns:
+        left = a.left + upper.index(columns[0].upper())
+        right = a.left + upper.index(columns[-1].upper())
+        left, right = min(left, right), max(left, right)
+    else:
+        left, right = a.left, a.right
+    from kostra_functions.engine.package import index_to_col
+
+    this_row = specs == ["#THIS ROW"]
+    r1 = f"{top}" if this_row else f"${top}"
+    r2 = f"{bottom}" if this_row else f"${bottom}"
+    ref = f"${index_to_col(left)}{r1}"
+    if (top, left) != (bottom, right):
+        ref += f":${index_to_col(right)}{r2}"
+    return ref
+
+
+def structured_references(formula: str, row: int, sheet: str, tables: list[Table]) -> str:
+    """``formula`` with every structured reference (``Tabell1[Beløp]``, ``Tabell1[[#This Row],
+    [Beløp]]``, ``Tabell1[@Beløp]``, ``Tabell1[[#Totals],[Beløp]]``, ``Tabell1[[A]:[B]]``,
+    ``Tabell1[#All]``, a bare ``Tabell1``) as the plain range it means for a formula on ``row``:
+    formualizer 0.13 reads only some of these forms, and a column reference in a table's totals
+    row would otherwise include that row itself."""
+    by_name = {t.name.upper(): t for t in tables if t.name}
+    if not by_name:
+        return formula
+    names = re.compile(r"(?<![\w.\]!'])(" + "|".join(re.escape(n) for n in by_name) + r")(?![\w.(!])",
+                       re.IGNORECASE)
+
+    def convert(part: str) -> str:
+        out, pos = [], 0
+        for m in names.finditer(part):
+            if m.start() < pos:
+                continue
+            table = by_name[m.group(1).upper()]
+            end = m.end()
+            inner: str | None = None
+            if end < len(part) and part[end] == "[":
+                close = _matching_bracket(part, end)
+                if close < 0:
+                    continue
+                inner, end = part[end + 1:close], close + 1
+            ref = _table_range(table, inner, row)
+            if ref is None:
+                continue
+            if table.sheet != sheet:
+                ref = f"{_quoted(table.sheet)}!{ref}"
+            out.append(part[pos:m.start()] + ref)
+            pos = end
+        return "".join(out) + part[pos:]
+
+    return _outside_strings(formula, convert)
 
 
 def _package_bytes(pkg: Package, replaced: dict[str, bytes]) -> bytes:
