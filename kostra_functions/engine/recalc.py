@@ -501,7 +501,8 @@ class _Spy:
 def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Sheet],
                   display_name: str, inputs: dict[str, _Sheet] | None = None,
                   strings: list[str] | None = None, aliases: dict[str, str] | None = None,
-                  dates: dict[str, set[Pos]] | None = None) -> _PassResult:
+                  dates: dict[str, set[Pos]] | None = None,
+                  iterate: tuple[Any, dict[tuple[str, str], tuple[str, str]]] | None = None) -> _PassResult:
     from formulas.cell import Ref
 
     back = {alias.upper(): real for real, alias in (aliases or {}).items()}
@@ -543,6 +544,8 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
                     value = _range_value(inputs[split[0].upper()], Area.parse(split[1]), strings or [])
                     feeds[node_id] = formulas.Ranges().push(node_id, value)
         solution = model.calculate(inputs=feeds) if feeds else model.calculate()
+        if iterate is not None:
+            solution = _iterate(model, feeds, solution, iterate, _split_key)
         texts = _formula_texts(model, sheets, aliases or {})
     values: dict[tuple[str, str], Any] = {}
     for key, value in solution.items():
@@ -565,6 +568,46 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
         except ValueError:
             continue
     return _PassResult(values, raw, referenced, texts)
+
+
+def _iterate(model: Any, feeds: dict[str, Any], solution: Any,
+             iterate: tuple[Any, dict[tuple[str, str], tuple[str, str]]], split: Any) -> Any:
+    """Calculate again and again, each round feeding the shadow cells the values of the cells on
+    the cycles from the round before (:mod:`kostra_functions.engine.iteration`)."""
+    settings, shadow_of = iterate
+    nodes: dict[tuple[str, str], str] = {}
+    for node_id in model.dsp.data_nodes:
+        key = split(node_id)
+        if key is not None:
+            nodes[(key[0].upper(), key[1])] = node_id
+    pairs = [(nodes[sh_key], nodes[src]) for sh_key, src in shadow_of.items()
+             if sh_key in nodes and src in nodes]
+    if not pairs:
+        return solution
+    previous: dict[str, Any] = dict.fromkeys((src for _, src in pairs), 0.0)
+    for _ in range(settings.count):
+        shadow_feeds = {}
+        for shadow_node, src in pairs:
+            value = np.empty((1, 1), dtype=object)
+            value[0, 0] = previous[src]
+            shadow_feeds[shadow_node] = formulas.Ranges().push(shadow_node, value)
+        solution = model.calculate(inputs={**feeds, **shadow_feeds})
+        change = 0.0
+        current: dict[str, Any] = {}
+        for _, src in pairs:
+            v = solution.get(src)
+            v = v.value if hasattr(v, "value") else v
+            v = np.asarray(v, dtype=object).ravel()[0] if isinstance(v, np.ndarray) else v
+            current[src] = v
+            old = previous[src]
+            if isinstance(v, (int, float)) and isinstance(old, (int, float)) and not isinstance(v, bool):
+                change = max(change, abs(float(v) - float(old)))
+            elif v != old:
+                change = math.inf
+        previous = current
+        if change < settings.delta:
+            break
+    return solution
 
 
 @contextlib.contextmanager
@@ -784,9 +827,52 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
                 f"(prøvde {MAX_PASSES} ganger); sjekk om en formel avhenger av sitt eget resultat."
             )
     assert result is not None
+    result = _with_iteration(pkg, sheets, used, texts, inputs, prep, engine, display, strings, result)
     _collect(calc, sheets, used, plan, result, texts, prep.notes)
     calc._parsed = (pkg, sheets)
     return calc
+
+
+def _with_iteration(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
+                    inputs: dict[str, _Sheet], prep: formula_prep.Prepared, engine: bridge.EngineFunctions,
+                    display: str, strings: list[str], result: _PassResult) -> _PassResult:
+    """``result``, or — when the workbook enables iterative calculation and some formulas got no
+    value (a circular reference) — the result of iterating them as Excel does."""
+    from kostra_functions.engine import iteration
+
+    missing: set[CellKey] = set()
+    for sheet in sheets:
+        upper = sheet.info.name.upper()
+        for cell in sheet.xml.formula_cells():
+            pos = (cell.row, cell.col)
+            if pos in sheet.cse or (sheet.info.name, pos) in plan.blocked:
+                continue
+            area = plan.areas.get((sheet.info.name, pos))
+            if (upper, area.ref if area is not None else cell.ref) not in result.raw:
+                missing.add((sheet.info.name, pos))
+    if not missing or prep.facts is None:
+        return result
+    settings = iteration.settings(pkg)
+    if settings is None:
+        return result
+    shadow = iteration.shadows(missing, prep.facts)
+    if shadow is None:
+        return result
+    iter_prep = copy.copy(prep)
+    iter_prep.overrides = dict(prep.overrides)
+    for key in missing:
+        sheet_name, pos = key
+        by_name = next(s for s in sheets if s.info.name == sheet_name)
+        cell = by_name.xml.cells[pos]
+        assert cell.formula is not None
+        text = prep.overrides.get(key) or bridge.normalize_formula(texts.get(key) or cell.formula.text)
+        iter_prep.overrides[key] = iteration.shadowed_text(text, sheet_name, shadow, prep.facts)
+    shadow_of = {(s2.upper(), make_ref(*p2)): (s.upper(), make_ref(*p))
+                 for (s, p), (s2, p2) in shadow.items()}
+    with tempfile.TemporaryDirectory(prefix="kostra-iterasjon-") as tmp:
+        path = _calc_copy(pkg, sheets, plan, texts, Path(tmp), inputs, iter_prep)
+        return _run_formulas(path, engine, sheets, display, inputs, strings, prep.aliases, prep.dates,
+                             (settings, shadow_of))
 
 
 def _run_pass(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str], folder: Path,

@@ -303,7 +303,8 @@ def text_codes(wb: openpyxl.Workbook) -> list[Check]:
     for ref, f in formulas.items():
         ws[ref] = f
     why = ("Excel's COUNTIF/SUMIF read number-like text as a number on both sides, so «0101» and "
-           "«101» match the same criterion (LibreOffice compares the text)")
+           "«101» match the same criterion (LibreOffice compares the text); documented e.g. at "
+           "exceljet.net/formulas/count-numbers-with-leading-zeros: COUNTIF(B4:B8,\"01\") returns 5")
     excel = {"C1": (3, why), "C8": (130, why)}
     return [Check("Ark1", ref, *excel[ref]) if ref in excel else Check("Ark1", ref) for ref in formulas]
 

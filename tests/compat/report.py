@@ -31,36 +31,21 @@ def _formulas(path: Path) -> dict[tuple[str, str], Any]:
     return {(sheet, make_ref(*pos)): value for (sheet, pos), value in calc.values.items()}
 
 
-def _native() -> Calculate | None:
-    """The native engine behind the engine interface, when that module is there (another branch)."""
-    try:
-        from kostra_functions.engine import motor  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def engines() -> dict[str, Calculate]:
+    """``formulas`` always; every engine of the engine interface (``motor.py``) when it is there."""
     from kostra_functions.engine.package import Package, make_ref
 
-    for name in ("calculate_with", "calculate"):
-        func = getattr(motor, name, None)
-        if func is None:
-            continue
-
-        def run(path: Path, func: Any = func) -> dict[tuple[str, str], Any]:
-            try:
-                calc = func(Package.read(path), "native") if func.__name__ == "calculate_with" else \
-                    func(Package.read(path), motor="native")
-            except TypeError:
-                calc = func(Package.read(path))
-            return {(sheet, make_ref(*pos)): value for (sheet, pos), value in calc.values.items()}
-
-        return run
-    return None
-
-
-def engines() -> dict[str, Calculate]:
     out: dict[str, Calculate] = {"formulas": _formulas}
-    native = _native()
-    if native is not None:
-        out["native"] = native
+    try:
+        from kostra_functions.engine import motor  # the engine interface (another part of issue 12)
+    except ImportError:
+        return out
+    for name, eng in getattr(motor, "ENGINES", {}).items():
+        def run(path: Path, calc: Any = eng.calculate) -> dict[tuple[str, str], Any]:
+            result = calc(Package.read(path))
+            return {(sheet, make_ref(*pos)): value for (sheet, pos), value in result.values.items()}
+
+        out[name] = run
     return out
 
 

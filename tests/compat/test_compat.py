@@ -19,9 +19,6 @@ from tests.compat.report import _formulas
 KNOWN_GAPS: dict[str, str] = {
     "navn:Del!B1": "a sheet-scoped defined name (Del!Lokal) is not resolved by formulas",
     "matrise_helrad:Ark1!A3": "a one-cell legacy array of a whole row ({=Ark1!1:1}) gives #VALUE!",
-    "sirkulaer:Ark1!B1": "iterative calculation is not done yet",
-    "sirkulaer:Ark1!C1": "iterative calculation is not done yet",
-    "sirkulaer:Ark1!B3": "iterative calculation is not done yet",
 }
 
 
