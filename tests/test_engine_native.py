@@ -157,3 +157,13 @@ def test_unknown_engine_is_a_norwegian_error() -> None:
 ])
 def test_formula_rewriting(formula: str, expected: str) -> None:
     assert native.canonical_formula(formula) == expected
+
+
+def test_commands_take_the_engine_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    book = root / "workbooks" / "bydel_eksempel" / "bilagskontroll_2023-06.xlsx"
+    assert main(["sjekk", str(book), "--motor", motor.NATIVE, "--jobber", "1"]) == 0
+    assert main(["publiser", str(book), "-o", str(tmp_path / "p.xlsx"), "--motor", motor.NATIVE]) == 0
+    capsys.readouterr()
+    assert main(["beregn", str(book), "-o", str(tmp_path / "b.xlsx"), "--motor", "excel"]) == 2
+    assert "Ukjent beregningsmotor «excel»" in capsys.readouterr().err

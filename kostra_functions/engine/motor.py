@@ -106,7 +106,7 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
 def add_argument(parser: argparse.ArgumentParser) -> None:
     """``--motor formulas|formualizer`` with its Norwegian help, for every command that calculates."""
     parser.add_argument(
-        "--motor", choices=list(ENGINES), default=None,
+        "--motor", default=None, metavar="|".join(ENGINES),  # an unknown name: Norwegian error in engine()
         help=f"beregningsmotoren: «{FORMULAS}» (standard: stemmer med Excel i flest tilfeller) eller "
         f"«{NATIVE}» (10–40 ganger raskere); begge gir samme verdier for malene",
     )
