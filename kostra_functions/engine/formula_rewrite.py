@@ -92,6 +92,8 @@ class WorkbookFacts:
     sheets: dict[str, SheetFacts]  # upper-case name → facts
     tables: dict[str, TableDef]  # upper-case table name → table
     aliases: dict[str, str] = field(default_factory=dict)  # real sheet name → alias for the engine
+    #: names defined for one sheet only: (SHEET, NAME) upper-case → the reference they stand for
+    local_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def sheet(self, name: str) -> SheetFacts | None:
         return self.sheets.get(name.upper())
@@ -137,7 +139,42 @@ def read_facts(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: l
                 table = _read_table(pkg.data[target], name, f"{pkg.path.name}:{target}")
                 if table is not None:
                     tables[table.name.upper()] = table
-    return WorkbookFacts(facts, tables, aliases)
+    return WorkbookFacts(facts, tables, aliases, _local_names(pkg))
+
+
+def _local_names(pkg: Package) -> dict[tuple[str, str], str]:
+    """Sheet-scoped defined names (``localSheetId``) that stand for a plain cell or range."""
+    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
+    ns = f"{{{MAIN_NS}}}"
+    sheets_el = root.find(f"{ns}sheets")
+    order = [el.get("name", "") for el in (sheets_el if sheets_el is not None else [])]
+    out: dict[tuple[str, str], str] = {}
+    for el in root.iter(f"{ns}definedName"):
+        local = el.get("localSheetId")
+        text = (el.text or "").strip()
+        if local is None or not local.isdigit() or int(local) >= len(order):
+            continue
+        m = _REF.fullmatch(text)
+        if m and m.group("sheet"):
+            out[(order[int(local)].upper(), (el.get("name") or "").upper())] = text
+    return out
+
+
+def _inline_local_names(text: str, facts: WorkbookFacts, sheet: str) -> str:
+    """Names defined for the formula's own sheet replaced by the reference they stand for."""
+    upper = sheet.upper()
+    if not any(s == upper for s, _ in facts.local_names):
+        return text
+    spans = _protected_spans(text)
+    quoted = [m.span() for m in re.finditer(r"'(?:[^']|'')*'", text)]
+
+    def repl(m: re.Match[str]) -> str:
+        target = facts.local_names.get((upper, m.group(1).upper()))
+        if target is None or _in_spans(m.start(), spans) or _in_spans(m.start(), quoted):
+            return m.group(0)
+        return target
+
+    return _BARE_NAME.sub(repl, text)
 
 
 def _constant(t: str, raw: str | None, inner: str, strings: list[str]) -> Any:
@@ -644,6 +681,8 @@ def _rewrite_reference_functions(text: str, facts: WorkbookFacts, own_sheet: str
 
 def rewrite_formula(text: str, facts: WorkbookFacts, sheet: str, row: int) -> str:
     """``text`` (a formula without ``=``, on ``sheet`` at ``row``) in plain A1 references."""
+    if facts.local_names:
+        text = _inline_local_names(text, facts, sheet)
     if "[" in text:
         text = _rewrite_structured(text, facts, sheet, row)
     elif facts.tables:

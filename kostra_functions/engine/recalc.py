@@ -1007,8 +1007,10 @@ def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, 
             calc.formula_text[key] = text
             calc.formula_cells += 1
             if pos in sheet.cse:
-                _collect_cse(calc, name, sheet.cse[pos], result.values.get((upper, sheet.cse[pos].ref)),
-                             cell.ref, text)
+                area = sheet.cse[pos]
+                raw_cse = result.raw.get((upper, area.ref))
+                _collect_cse(calc, name, area, result.values.get((upper, area.ref)), cell.ref, text,
+                             raw_cse[0] if raw_cse is not None else None)
                 continue
             if key in plan.blocked:
                 calc.values[key] = ExcelError("#SPILL!")
@@ -1047,15 +1049,24 @@ def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, 
                 calc.issues.append(CellIssue(name, cell.ref, text, v.code, message))
 
 
-def _collect_cse(calc: Calculation, name: str, area: Area, value: Any, ref: str, text: str) -> None:
-    if value is None:
+def _collect_cse(calc: Calculation, name: str, area: Area, value: Any, ref: str, text: str,
+                 raw: Any = None) -> None:
+    """Values of a legacy (Ctrl+Shift+Enter) array formula over ``area``, placed as Excel places
+    them: the result from the top-left cell; a one-row result repeated down the range and a
+    one-column result across it; cells beyond the result #N/A. ``raw`` is the formula's own result
+    (``value`` is what formulas made of it for the range, which for a one-cell range of a larger
+    result is #VALUE! where Excel shows the first value)."""
+    if value is None and raw is None:
         _missing(calc, name, ref, text)
         return
-    matrix = _matrix(value)
+    matrix = _matrix(raw if raw is not None else value)
     errors = []
+    rows, cols = matrix.shape
     for (r, c) in area.cells():
         i, j = r - area.top, c - area.left
-        inside = i < matrix.shape[0] and j < matrix.shape[1]
+        i = 0 if rows == 1 else i
+        j = 0 if cols == 1 else j
+        inside = i < rows and j < cols
         v = plain_value(matrix[i, j]) if inside else ExcelError("#N/A")
         calc.values[(name, (r, c))] = v
         if isinstance(v, ExcelError):

@@ -16,10 +16,7 @@ from tests.compat.report import _formulas
 
 #: Cells the `formulas` path does not yet get right, with why. The test below fails when one of them
 #: starts agreeing too (then it leaves this list), so the list is always the truth.
-KNOWN_GAPS: dict[str, str] = {
-    "navn:Del!B1": "a sheet-scoped defined name (Del!Lokal) is not resolved by formulas",
-    "matrise_helrad:Ark1!A3": "a one-cell legacy array of a whole row ({=Ark1!1:1}) gives #VALUE!",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
