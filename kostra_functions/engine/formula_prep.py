@@ -128,7 +128,7 @@ def prepare(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: list
             original = texts[pos]
             if not original:
                 continue
-            new = _calculated_text(prep, key, original, facts, name, cell.row, knows, names)
+            new = _calculated_text(prep, key, original, facts, name, pos, knows, names)
             if new != original:
                 prep.overrides[key] = new
                 if f.get("t") == "shared":
@@ -140,8 +140,9 @@ def prepare(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: list
             pos = (cell.row, cell.col)
             key = (name, pos)
             if f.get("t") == "shared" and f.get("si") in changed_groups and pos in texts:
-                prep.overrides.setdefault(key, _calculated_text(prep, key, texts[pos], facts, name,
-                                                                cell.row, knows, names))
+                if key not in prep.overrides:
+                    prep.overrides[key] = _calculated_text(prep, key, texts[pos], facts, name, pos,
+                                                           knows, names)
                 prep.originals[key] = texts[pos]
             elif key in prep.overrides:
                 prep.originals[key] = texts[pos]
@@ -151,10 +152,10 @@ def prepare(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: list
 
 
 def _calculated_text(prep: Prepared, key: CellKey, original: str, facts: WorkbookFacts, sheet: str,
-                     row: int, knows: Callable[[str], bool], names: set[str]) -> str:
+                     pos: Pos, knows: Callable[[str], bool], names: set[str]) -> str:
     text = bridge.normalize_formula(original)
     try:
-        text = rewrite_formula(text, facts, sheet, row)
+        text = rewrite_formula(text, facts, sheet, *pos)
     except Unsupported as exc:
         prep.notes[key] = (exc.code, exc.reason)
         return exc.code

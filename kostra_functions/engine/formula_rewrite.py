@@ -364,7 +364,34 @@ def _structured(table: TableDef, spec: str, row: int, own_sheet: str) -> str:
     return _a1(top, left, bottom, right, table.sheet)
 
 
-def _rewrite_structured(text: str, facts: WorkbookFacts, sheet: str, row: int) -> str:
+_UNNAMED = re.compile(r"(?<![\w.'\]\[!\\])\[")
+
+
+def _table_at(facts: WorkbookFacts, sheet: str, row: int, col: int | None) -> TableDef | None:
+    if col is None:
+        return None
+    for table in facts.tables.values():
+        if table.sheet.upper() == sheet.upper() and (row, col) in table.area:
+            return table
+    return None
+
+
+def _rewrite_unnamed(text: str, table: TableDef, sheet: str, row: int) -> str:
+    """``[@Beløp]``/``[Beløp]`` without a table name, in a formula inside that table."""
+    out, i = [], 0
+    spans = _protected_spans(text)
+    for m in _UNNAMED.finditer(text):
+        if m.start() < i or _in_spans(m.start(), spans):
+            continue
+        close = _matching(text, m.start(), "[]")
+        out.append(text[i:m.start()])
+        out.append(_structured(table, text[m.start() + 1:close], row, sheet))
+        i = close + 1
+    return "".join(out) + text[i:]
+
+
+def _rewrite_structured(text: str, facts: WorkbookFacts, sheet: str, row: int,
+                        col: int | None = None) -> str:
     if not facts.tables:
         return text
     out, i = [], 0
@@ -380,6 +407,9 @@ def _rewrite_structured(text: str, facts: WorkbookFacts, sheet: str, row: int) -
         out.append(_structured(table, text[m.end() + 1:close], row, sheet))
         i = close + 1
     text = "".join(out) + text[i:]
+    own = _table_at(facts, sheet, row, col)
+    if own is not None and "[" in text:
+        text = _rewrite_unnamed(text, own, sheet, row)
     # the bare table name: its data body
     spans = _protected_spans(text)
     quoted = [m.span() for m in re.finditer(r"'(?:[^']|'')*'", text)]
@@ -679,14 +709,12 @@ def _rewrite_reference_functions(text: str, facts: WorkbookFacts, own_sheet: str
 # ---------------------------------------------------------------------------------------------
 
 
-def rewrite_formula(text: str, facts: WorkbookFacts, sheet: str, row: int) -> str:
-    """``text`` (a formula without ``=``, on ``sheet`` at ``row``) in plain A1 references."""
+def rewrite_formula(text: str, facts: WorkbookFacts, sheet: str, row: int, col: int | None = None) -> str:
+    """``text`` (a formula without ``=``, on ``sheet`` at ``row``/``col``) in plain A1 references."""
     if facts.local_names:
         text = _inline_local_names(text, facts, sheet)
-    if "[" in text:
-        text = _rewrite_structured(text, facts, sheet, row)
-    elif facts.tables:
-        text = _rewrite_structured(text, facts, sheet, row)
+    if facts.tables:
+        text = _rewrite_structured(text, facts, sheet, row, col)
     if _FUNC.search(text):
         text = _rewrite_reference_functions(text, facts, sheet)
     return _rewrite_refs(text, facts, sheet)
