@@ -167,3 +167,25 @@ def test_commands_take_the_engine_by_name(tmp_path: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["beregn", str(book), "-o", str(tmp_path / "b.xlsx"), "--motor", "excel"]) == 2
     assert "Ukjent beregningsmotor «excel»" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", list(motor.ENGINES))
+def test_date_cell_used_as_an_amount_is_a_value_error(tmp_path: Path, name: str) -> None:
+    import datetime
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark1"
+    ws["A1"] = datetime.datetime(2024, 3, 15)
+    ws["A1"].number_format = "dd.mm.yyyy"
+    ws["A2"] = 500000
+    ws["A3"] = 120000
+    ws["B1"] = '=KOSTRA_AVVIK(A1,A3,6,"lineær")'  # Excel hands the function a date: not an amount
+    ws["B2"] = '=KOSTRA_NAVN(A2-499880)'  # a plain number cell stays a number: 120
+    ws["B3"] = "=YEAR(A1)"  # standard functions still see the serial number
+    wb.save(tmp_path / "dato.xlsx")
+    calc = _calc(tmp_path / "dato.xlsx", name)
+    b1 = _value(calc, "B1")
+    assert isinstance(b1, ExcelError) and b1.code == "#VALUE!"
+    assert _value(calc, "B2") == "Administrasjon"
+    assert _value(calc, "B3") == 2024.0

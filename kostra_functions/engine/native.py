@@ -30,7 +30,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import formualizer as fz
@@ -40,6 +40,7 @@ from kostra_functions.engine.package import (
     Area,
     DynamicArrayMetadata,
     Package,
+    SheetXml,
     WorkbookError,
     safe_parse,
 )
@@ -59,6 +60,9 @@ _KINDS = {code: kind for kind, code in ERROR_CODES.items() if kind not in ("NImp
 #: The marker an omitted argument of a ``KOSTRA_*`` call is rewritten to, and its value.
 OMITTED_FUNCTION = "KOSTRA__UTELATT"
 _OMITTED = "\x00kostra-utelatt\x00"
+#: The marker a ``KOSTRA_*`` argument that is a date-formatted cell is wrapped in, and its tag.
+DATE_FUNCTION = "KOSTRA__DATO"
+_DATE_TAG = "\x00kostra-dato\x00"
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]
@@ -201,8 +205,13 @@ def from_engine(value: Any) -> Any:
 
 def to_argument(value: Any, as_table: bool) -> Any:
     """A callback argument as the row expects it (as :func:`bridge.to_argument` does for formulas)."""
-    if isinstance(value, str) and value == _OMITTED:
-        return None
+    if isinstance(value, str) and value.startswith("\x00"):
+        if value == _OMITTED:
+            return None
+        if value.startswith(_DATE_TAG):  # a cell formatted as a date: a date, as xlwings passes it
+            serial = float(value[len(_DATE_TAG):])
+            day = date(1899, 12, 30) + timedelta(days=int(serial))
+            return [[day]] if as_table else day
     if isinstance(value, list):
         rows = [r if isinstance(r, list) else [r] for r in value]
         if not as_table and len(rows) == 1 and len(rows[0]) == 1:
@@ -289,10 +298,18 @@ class NativeFunctions:
         for name, callback in self.callbacks.items():
             wb.register_function(name, callback, min_args=0, max_args=255)
         wb.register_function(OMITTED_FUNCTION, _omitted, min_args=0, max_args=0)
+        wb.register_function(DATE_FUNCTION, _dated, min_args=1, max_args=1)
 
 
 def _omitted() -> str:
     return _OMITTED
+
+
+def _dated(value: Any = None) -> Any:
+    """``KOSTRA__DATO(A1)``: the number in a date-formatted cell, tagged as a date for our rows."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{_DATE_TAG}{float(value)!r}"
+    return to_engine(from_engine(value))
 
 
 _FUNCTIONS: NativeFunctions | None = None
@@ -339,6 +356,112 @@ class _FormulaSheets:
         return [info for info in self.pkg.sheets() if _HAS_FORMULA.search(self.pkg.data[info.part])]
 
 
+_CELL_ARG = re.compile(r"^(?:('(?:[^']|'')+'|[A-Za-z_\u00c0-\u024f][\w.\u00c0-\u024f]*)!)?"
+                       r"\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _kostra_arg_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every argument of every ``KOSTRA_*`` call in ``text`` (outside quotes)."""
+    spans: list[tuple[int, int]] = []
+    stack: list[list[Any]] = []  # [is ours, start of the current argument]
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            j = i + 1
+            while j < n and not (text[j] == ch and text[j + 1:j + 2] != ch):
+                j += 2 if text[j] == ch else 1
+            i = j + 1
+            continue
+        if ch in "{[":
+            close = _matching_bracket(text, i) if ch == "[" else text.find("}", i)
+            i = (close if close >= 0 else n) + 1
+            continue
+        if ch == "(":
+            m = _NAME_BEFORE.search(text[max(0, i - 80):i])
+            ours = m is not None and m.group(1).upper() not in (OMITTED_FUNCTION, DATE_FUNCTION)
+            stack.append([ours, i + 1])
+        elif ch in ",;" and stack:
+            if stack[-1][0]:
+                spans.append((stack[-1][1], i))
+            stack[-1][1] = i + 1
+        elif ch == ")" and stack:
+            ours, start = stack.pop()
+            if ours:
+                spans.append((start, i))
+        i += 1
+    return spans
+
+
+class _DateCells:
+    """Which cells a ``KOSTRA_*`` call reads directly are formatted as dates (Excel, and xlwings,
+    hand such a cell to a function as a date: used as an amount it is ``#VALUE!``, not a number)."""
+
+    def __init__(self, pkg: Package, parsed: dict[str, SheetXml]) -> None:
+        self.pkg = pkg
+        self.parsed = parsed
+        self._styles: set[str] | None = None
+        self._parts = {info.name.upper(): info for info in pkg.sheets()}
+
+    def _dated_styles(self) -> set[str]:
+        if self._styles is None:
+            self._styles = set()
+            part = self.pkg.part_with_type(self.pkg.workbook_part, "/styles")
+            if part is not None and part in self.pkg.data:
+                from openpyxl.styles.numbers import is_date_format
+
+                root = safe_parse(self.pkg.data[part], f"{self.pkg.path.name}:{part}")
+                ns = f"{{{MAIN_NS}}}"
+                custom = {el.get("numFmtId"): el.get("formatCode") or "" for el in root.iter(f"{ns}numFmt")}
+                builtin = {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+                xfs = root.find(f"{ns}cellXfs")
+                for i, xf in enumerate(xfs if xfs is not None else []):
+                    fid = xf.get("numFmtId", "0")
+                    code = custom.get(fid)
+                    if (code is not None and is_date_format(code)) or (
+                            code is None and fid.isdigit() and int(fid) in builtin):
+                        self._styles.add(str(i))
+        return self._styles
+
+    def is_date(self, sheet: str, ref: str) -> bool:
+        info = self._parts.get(sheet.upper())
+        if info is None:
+            return False
+        xml = self.parsed.get(info.name)
+        if xml is not None:
+            from kostra_functions.engine.package import parse_ref
+
+            cell = xml.cells.get(parse_ref(ref))
+            if cell is None:
+                return False
+            style, kind = cell.attr("s"), cell.type
+        else:
+            m = re.search(rb'<(?:\w+:)?c\b[^>]*\br="' + ref.encode() + rb'"[^>]*>', self.pkg.data[info.part])
+            if m is None:
+                return False
+            attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(0)))
+            style, kind = attrs.get(b"s", b"").decode(), attrs.get(b"t", b"n").decode()
+        return kind == "n" and bool(style) and style in self._dated_styles()
+
+    def wrap(self, formula: str, sheet: str) -> str:
+        """``formula`` with each ``KOSTRA_*`` argument that is one date-formatted cell wrapped in
+        the date marker."""
+        out, pos = [], 0
+        for start, end in _kostra_arg_spans(formula):
+            arg = formula[start:end].strip()
+            m = _CELL_ARG.match(arg)
+            if m is None:
+                continue
+            target = m.group(1) or sheet
+            if target.startswith("'"):
+                target = target[1:-1].replace("''", "'")
+            if not self.is_date(target, f"{m.group(2).upper()}{m.group(3)}"):
+                continue
+            out.append(formula[pos:start] + f"{DATE_FUNCTION}({arg})")
+            pos = end
+        return "".join(out) + formula[pos:] if out else formula
+
+
 def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
     """The sheet parts as formualizer should read them, what each sheet stores, and the parsed
     sheets for :func:`recalc.write_calculation` (each sheet with formulas parsed once, read only).
@@ -356,6 +479,7 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
     parsed = _load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
     tables = read_tables(pkg)
     table_names = [t.name.upper() for t in tables if t.name]
+    dates = _DateCells(pkg, {s.info.name: s.xml for s in parsed})
     replaced: dict[str, bytes] = {}
     out = []
     for sheet in parsed:
@@ -370,6 +494,8 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
             new = canonical_formula(own) if own and needs_rewrite(own) else own
             if tables and any(name in new.upper() for name in table_names):
                 new = structured_references(new, cell.row, sheet.info.name, tables)
+            if "KOSTRA_" in new.upper():
+                new = dates.wrap(new, sheet.info.name)
             if new != own:
                 element = xml.text[cell.start:cell.end]
                 edits.append((cell.start, cell.end,
