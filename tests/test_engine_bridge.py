@@ -246,3 +246,25 @@ def test_range_arguments_arrive_as_rows_like_from_xlwings(tmp_path: Path) -> Non
     assert _value(values, "G1") == fn.call(as_xlwings, 12500.0, "330", "Leverandør AS", "AB", "CD") == "OK"
     expected = fn.call(as_xlwings, 60000.0, "330", "Leverandør AS", "AB", "CD")
     assert _value(values, "G2") == expected and "ANV-BELOPSGRENSE" in expected
+
+
+def test_date_cells_inside_a_range_reach_a_table_function_as_dates(tmp_path: Path) -> None:
+    from datetime import date
+
+    seen: list[object] = []
+
+    def look(values: object) -> str:
+        seen.append(values)
+        return "ok"
+
+    row = ExcelFunction("KOSTRA_TESTDATO", look, "test", args=(Arg("verdier", "table", "tabell"),),
+                        category="Test")
+    engine = bridge.EngineFunctions({**FUNCTIONS, row.name: row})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = date(2024, 1, 31), 12.5
+    ws["A1"].number_format = "dd.mm.yyyy"
+    ws["C1"] = "=KOSTRA_TESTDATO(A1:B1)"
+    wb.save(tmp_path / "dato.xlsx")
+    recalculate(tmp_path / "dato.xlsx", tmp_path / "dato_ut.xlsx", engine=engine)
+    assert seen[-1] == [[date(2024, 1, 31), 12.5]]  # what xlwings passes Excel's function

@@ -298,9 +298,14 @@ def _make_engine_function(fn: ExcelFunction, engine: EngineFunctions) -> Callabl
                     raw.append([[dated]] if as_table else dated)
                     continue
                 try:
-                    arg = arg.value
+                    value = arg.value
                 except Exception:
                     return Error.errors["#VALUE!"]
+                converted = to_argument(value, as_table)
+                if isinstance(converted, list):
+                    _dates_in_table(arg, converted, engine.state.date_cells)
+                raw.append(converted)
+                continue
             raw.append(to_argument(arg, as_table))
         try:
             result = fn.call(*raw)
@@ -317,6 +322,34 @@ def _make_engine_function(fn: ExcelFunction, engine: EngineFunctions) -> Callabl
     call.__qualname__ = fn.name
     call.__doc__ = fn.help
     return ff.wrap_func(call, ranges=True)
+
+
+def _serial_date(value: Any) -> date | None:
+    if isinstance(value, float) and 0 <= value < 2958466:
+        from datetime import timedelta
+
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return None
+
+
+def _dates_in_table(arg: Any, rows: list[list[Any]], date_cells: dict[str, set[tuple[int, int]]]) -> None:
+    """Numbers of date-formatted cells in a range argument become dates (as xlwings passes them)."""
+    if not date_cells or len(arg.ranges) != 1:
+        return
+    rng = arg.ranges[0]
+    cells = date_cells.get(str(rng.get("sheet", "")).upper())
+    if not cells:
+        return
+    try:
+        top, left = int(rng["r1"]), int(rng["n1"])
+    except (KeyError, TypeError, ValueError):
+        return
+    for r, c in cells:
+        i, j = r - top, c - left
+        if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
+            d = _serial_date(rows[i][j])
+            if d is not None:
+                rows[i][j] = d
 
 
 def _date_of(arg: Any, date_cells: dict[str, set[tuple[int, int]]]) -> date | None:
@@ -336,11 +369,7 @@ def _date_of(arg: Any, date_cells: dict[str, set[tuple[int, int]]]) -> date | No
         value = to_cell_value(np.asarray(arg.value, dtype=object).ravel()[0])
     except Exception:
         return None
-    if isinstance(value, float) and not isinstance(value, bool) and 0 <= value < 2958466:
-        from datetime import timedelta
-
-        return date(1899, 12, 30) + timedelta(days=int(value))
-    return None
+    return _serial_date(value) if not isinstance(value, bool) else None
 
 
 # ---------------------------------------------------------------------------------------------
