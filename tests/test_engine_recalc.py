@@ -587,3 +587,31 @@ def test_a_date_used_as_an_amount_is_value_error_as_in_the_python_face(tmp_path:
     # lineær: 120 000 / 6 * 12 = 240 000 forecast; avvik = 500 000 - 240 000 = 260 000
     assert (values["B1"].value, values["B2"].value) == ("#VALUE!", 260000)
     assert "ikke en dato" in str(result.issues[0])
+
+
+def test_shared_formula_with_indirect_resolves_each_cell_of_the_group(tmp_path: Path) -> None:
+    """A shared formula whose cells need rewriting (INDIRECT of the cell beside it, a whole column)
+    gets each cell resolved on its own; the saved formulas stay shared."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, (target, amount) in enumerate([("C3", 10), ("C1", 20), ("C2", 30)], 1):
+        ws.cell(r, 1, target)
+        ws.cell(r, 3, amount)
+    ws["B1"] = "=INDIRECT(A1)+SUM(C:C)"
+    wb.save(tmp_path / "delt0.xlsx")
+    pkg = Package.read(tmp_path / "delt0.xlsx")
+    part = pkg.sheets()[0].part
+    text = pkg.data[part].decode()
+    text = re.sub(r'<c r="B1"><f>(.*?)</f><v ?/></c>',
+                  r'<c r="B1"><f t="shared" ref="B1:B3" si="0">\1</f><v>0</v></c>', text)
+    for r in (2, 3):
+        text = re.sub(rf'(<c r="A{r}"[^>]*>.*?</c>)', rf'\1<c r="B{r}"><f t="shared" si="0"/><v>0</v></c>',
+                      text, count=1)
+    pkg.write(tmp_path / "delt.xlsx", replaced={part: text.encode()})
+    result = recalculate(tmp_path / "delt.xlsx", tmp_path / "delt_ut.xlsx")
+    assert result.issues == []
+    values = openpyxl.load_workbook(tmp_path / "delt_ut.xlsx", data_only=True).active
+    # SUM(C:C) = 60; B1 = C3 + 60 = 90, B2 = C1 + 60 = 70, B3 = C2 + 60 = 80
+    assert [values.cell(r, 2).value for r in range(1, 4)] == [90, 70, 80]
+    out = Package.read(tmp_path / "delt_ut.xlsx").data[part].decode()
+    assert '<c r="B2"><f t="shared" si="0"/><v>70</v></c>' in out
