@@ -384,6 +384,55 @@ def kostra_date_amount(wb: openpyxl.Workbook) -> list[Check]:
             Check("Ark1", "B4", face(500000.0, date(2024, 3, 15), 6.0, "lineær"), why)]
 
 
+def everyday(wb: openpyxl.Workbook) -> list[Check]:
+    """Functions a budget follow-up sheet uses every day: lookups, rounding, conditions, text."""
+    ws = _ark(wb)
+    rows = [("202", "Grunnskole", 1180000.5, 1250000), ("253", "Helse", 52500, 40000),
+            ("254", "Pleie", 0, 300000), ("0101", "Lønn", -1234.567, 0)]
+    for i, row in enumerate(rows, 1):
+        for j, v in enumerate(row, 1):
+            ws.cell(i, j, v)
+    ws["A4"].number_format = "@"
+    formulas = {
+        "G1": "=VLOOKUP(\"253\",A1:D4,2,FALSE)", "G2": "=INDEX(B1:B4,MATCH(\"254\",A1:A4,0))",
+        "G3": "=IFERROR(VLOOKUP(\"999\",A1:D4,2,FALSE),\"mangler\")", "G4": "=ROUND(C4,2)",
+        "G5": "=ROUND(1.005,2)", "G6": "=ROUNDDOWN(C1/1000,0)", "G7": "=SUMPRODUCT((D1:D4-C1:C4)*(D1:D4>0))",
+        "G8": "=IF(C2>D2,\"merforbruk\",\"mindreforbruk\")", "G9": "=TEXT(C1,\"0.00\")",
+        "G10": "=AVERAGEIFS(D1:D4,D1:D4,\">0\")", "G11": "=_xlfn.MAXIFS(C1:C4,D1:D4,\">0\")",
+        "G12": "=_xlfn.IFS(C3>0,\"ja\",TRUE,\"nei\")", "G13": "=_xlfn.TEXTJOIN(\";\",TRUE,A1:A4)",
+        "G14": "=COUNTIFS(C1:C4,\">0\",D1:D4,\">0\")", "G15": "=ABS(MIN(C1:C4))",
+        "G16": "=MOD(-7,3)", "G17": "=INT(-2.5)", "G18": "=LEFT(B1,4)&\"-\"&RIGHT(A4,2)",
+        "G19": "=SUMIF(C1:C4,\"<0\")", "G20": "=D1/0",
+    }
+    for ref, f in formulas.items():
+        ws[ref] = f
+    return _cells("Ark1", " ".join(formulas))
+
+
+def hazards(wb: openpyxl.Workbook) -> list[Check]:
+    """Where engines often part from Excel: blanks, text numbers, booleans, errors, coercion."""
+    ws = _ark(wb)
+    ws["A1"], ws["A2"], ws["A3"], ws["A4"] = 5, "7", True, None
+    ws["A5"] = "=NA()"
+    ws["B1"] = "tekst"
+    formulas = {
+        "C1": "=SUM(A1:A4)", "C2": "=A1+A2", "C3": "=COUNT(A1:A4)", "C4": "=COUNTA(A1:A4)",
+        "C5": "=A4=\"\"", "C6": "=A4=0", "C7": "=ISBLANK(A4)", "C8": "=SUM(A1:A5)",
+        "C9": "=IFERROR(SUM(A1:A5),-1)", "C10": "=ISNUMBER(\"010\")", "C11": "=--A2*2",
+        "C12": "=1.5&\"\"", "C13": "=\"ABC\"=\"abc\"", "C14": "=A3+1", "C15": "=B1*1",
+        "C16": "=ISNA(A5)", "C17": "=0.1+0.2=0.3", "C18": "=COUNTBLANK(A1:A4)",
+        "C19": "=SUMPRODUCT(--(A1:A3=5))", "C20": "=AVERAGE(A1:A4)", "C21": "=50%*A1",
+        "C22": "=MAX(A1:A4)", "C23": "=\"\"&A4", "C24": "=LEN(A4)",
+    }
+    for ref, f in formulas.items():
+        ws[ref] = f
+    why = ("Excel ignores logical values and text in a reference given to SUM/COUNT/AVERAGE "
+           "(Microsoft's SUM, COUNT and AVERAGE pages); LibreOffice stores TRUE as the number 1 "
+           "and counts it")
+    excel = {"C1": (5, why), "C3": (1, why), "C20": (5, why)}
+    return [Check("Ark1", ref, *excel[ref]) if ref in excel else Check("Ark1", ref) for ref in formulas]
+
+
 BOOKS: list[Book] = [
     Book("tabeller", "strukturerte referanser", tables),
     Book("navn", "definerte navn", names),
@@ -399,6 +448,8 @@ BOOKS: list[Book] = [
     Book("fjerncelle", "celle i XFD1048576", far_cells),
     Book("fullhoyde", "områder i full høyde", full_height),
     Book("dato_belop", "dato som beløp i KOSTRA_*", kostra_date_amount),
+    Book("hverdag", "vanlige funksjoner i oppfølgingsark", everyday),
+    Book("fallgruver", "blanke, tekst-tall, sannhetsverdier, feil", hazards),
 ]
 
 
