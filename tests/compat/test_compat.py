@@ -80,3 +80,28 @@ def test_far_cell_does_not_make_the_calculation_slow(corpus: dict[str, Path]) ->
     values = _formulas(corpus["fjerncelle"])
     assert time.perf_counter() - start < 60  # was many minutes: every cell up to XFD1048576 walked
     assert values[("Rapport", "A1")] == 14.0 and values[("Rapport", "A2")] == 7.0
+
+
+def test_recalculating_the_corpus_changes_only_cached_values(corpus: dict[str, Path], tmp_path: Path) -> None:
+    """The rewrites are for the calculation only: the written file keeps every formula as saved and
+    every part that is not a sheet byte for byte (a dynamic array adds Excel's cell metadata)."""
+    import re
+
+    from kostra_functions.engine.package import Package
+    from kostra_functions.engine.recalc import recalculate
+
+    for name, path in corpus.items():
+        out = tmp_path / f"{name}_ut.xlsx"
+        recalculate(path, out)
+        before, after = Package.read(path), Package.read(out)
+        sheets = {s.part for s in before.sheets()}
+        for part, data in before.data.items():
+            if part in sheets:
+                formulas_before = re.findall(r"<f\b[^>]*?(?:/>|>.*?</f>)", data.decode())
+                formulas_after = re.findall(r"<f\b[^>]*?(?:/>|>.*?</f>)", after.data[part].decode())
+                if name != "dynamisk":  # a spilling formula gets t="array" ref="…" as Excel stores it
+                    assert formulas_after == formulas_before, (name, part)
+            elif part == before.workbook_part:
+                assert after.data[part] == data.replace(b' fullCalcOnLoad="1"', b""), (name, part)
+            elif name != "dynamisk" or part not in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                assert after.data[part] == data, (name, part)
