@@ -146,8 +146,7 @@ def prepare(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: list
                 prep.originals[key] = texts[pos]
             elif key in prep.overrides:
                 prep.originals[key] = texts[pos]
-    if facts.aliases:
-        prep.workbook = _aliased_workbook(pkg, facts)
+    prep.workbook = _aliased_workbook(pkg, facts)
     return prep
 
 
@@ -169,23 +168,28 @@ def _calculated_text(prep: Prepared, key: CellKey, original: str, facts: Workboo
     return text
 
 
-def _aliased_workbook(pkg: Package, facts: WorkbookFacts) -> bytes:
-    """The workbook part with every aliased sheet renamed, in ``<sheet>`` and in defined names."""
-    text, encoding = decode_xml(pkg.data[pkg.workbook_part])
+def _aliased_workbook(pkg: Package, facts: WorkbookFacts) -> bytes | None:
+    """The workbook part with every aliased sheet renamed, in ``<sheet>`` and in defined names, and
+    whole columns in defined names cut to the used area; ``None`` when nothing changes."""
+    original, encoding = decode_xml(pkg.data[pkg.workbook_part])
+    text = original
 
     def sheet(m: re.Match[str]) -> str:
         name = unescape(m.group(2))
         alias = facts.aliases.get(name)
         return m.group(0) if alias is None else f"{m.group(1)}{escape_attr(alias)}{m.group(3)}"
 
-    text = re.sub(r'(<(?:\w+:)?sheet\b[^>]*?\bname=")([^"]*)(")', sheet, text)
+    if facts.aliases:
+        text = re.sub(r'(<(?:\w+:)?sheet\b[^>]*?\bname=")([^"]*)(")', sheet, text)
 
     def defined(m: re.Match[str]) -> str:
-        return m.group(1) + escape_text(rewrite_defined_name(unescape(m.group(2)), facts)) + m.group(3)
+        before = unescape(m.group(2))
+        after = rewrite_defined_name(before, facts)
+        return m.group(0) if after == before else m.group(1) + escape_text(after) + m.group(3)
 
     text = re.sub(r"(<(?:\w+:)?definedName\b[^>]*>)(.*?)(</(?:\w+:)?definedName>)", defined, text,
                   flags=re.DOTALL)
-    return encode_xml(text, encoding)
+    return None if text == original else encode_xml(text, encoding)
 
 
 def cell_name(sheet: str, pos: Pos) -> str:

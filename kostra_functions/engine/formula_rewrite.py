@@ -524,7 +524,7 @@ def _cut(ref: _Ref, f: SheetFacts, trim_start: bool) -> _Ref:
                 ref.abs_right or ref.right == MAX_COL, (top, left) == (bottom, right) and ref.single)
 
 
-def _rewrite_refs(text: str, facts: WorkbookFacts, own_sheet: str) -> str:
+def _rewrite_refs(text: str, facts: WorkbookFacts, own_sheet: str | None) -> str:
     spans = _protected_spans(text)
     out, i = [], 0
     for m in _REF.finditer(text):
@@ -534,7 +534,7 @@ def _rewrite_refs(text: str, facts: WorkbookFacts, own_sheet: str) -> str:
         if ref is None:
             continue
         sheet = ref.sheet or own_sheet
-        f = facts.sheet(sheet)
+        f = facts.sheet(sheet) if sheet is not None else None
         big = (ref.bottom - ref.top + 1) * (ref.right - ref.left + 1) > BIG_RANGE
         before = text[:m.start()]
         whole = m.group("k1") is not None or m.group("r1") is not None
@@ -721,18 +721,6 @@ def rewrite_formula(text: str, facts: WorkbookFacts, sheet: str, row: int, col: 
 
 
 def rewrite_defined_name(text: str, facts: WorkbookFacts) -> str:
-    """A defined name's formula with aliased sheet names (nothing else changes)."""
-    if not facts.aliases:
-        return text
-    spans = _protected_spans(text)
-    out, i = [], 0
-    for m in _REF.finditer(text):
-        if _in_spans(m.start(), spans) or not m.group("sheet"):
-            continue
-        ref = _parse_ref(m)
-        if ref is None or not any(s.upper() == (ref.sheet or "").upper() for s in facts.aliases):
-            continue
-        out.append(text[i:m.start()])
-        out.append(_format(ref, ref.sheet, facts))
-        i = m.end()
-    return "".join(out) + text[i:]
+    """A defined name's formula with aliased sheet names and whole columns/rows cut to the used
+    area of their sheet (a name over ``Data!$C:$C`` would otherwise be a million cells)."""
+    return _rewrite_refs(text, facts, None)

@@ -132,6 +132,7 @@ def names(wb: openpyxl.Workbook) -> list[Check]:
     wb.defined_names["Mva"] = DefinedName("Mva", attr_text="0.25")
     wb.defined_names["Første"] = DefinedName("Første", attr_text="Ark1!$A$1")
     wb.defined_names["Brutto"] = DefinedName("Brutto", attr_text="Satser*(1+Mva)")
+    wb.defined_names["HeleA"] = DefinedName("HeleA", attr_text="Ark1!$A:$A")
     ws2 = wb.create_sheet("Del")
     ws2["A1"] = 7
     ws2.defined_names["Lokal"] = DefinedName("Lokal", attr_text="Del!$A$1")
@@ -140,9 +141,10 @@ def names(wb: openpyxl.Workbook) -> list[Check]:
     ws["C3"] = "=Første+1"
     ws["C4"] = "=SUMPRODUCT(Brutto)"
     ws["C5"] = "=MAX(Satser)-MIN(Satser)"
+    ws["C6"] = "=SUM(HeleA)+COUNT(HeleA)"
     ws2["B1"] = "=Lokal*2"
     ws2["B2"] = "=INDEX(Satser,3)"
-    return _cells("Ark1", "C1 C2 C3 C4 C5") + _cells("Del", "B1 B2")
+    return _cells("Ark1", "C1 C2 C3 C4 C5 C6") + _cells("Del", "B1 B2")
 
 
 def indirect_offset(wb: openpyxl.Workbook) -> list[Check]:
