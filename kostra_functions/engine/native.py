@@ -262,7 +262,7 @@ class _Notes:
 
 
 class UnreadableError(WorkbookError):
-    """formualizer's reader refuses the file (the formulas engine may still read it)."""
+    """formualizer refuses to read or calculate the file (the formulas engine may still do it)."""
 
 
 class NativeFunctions:
@@ -730,7 +730,11 @@ def calculate(pkg: Package, functions: NativeFunctions | None = None) -> Any:
     functions = functions or default_functions()
     functions.notes = _Notes()
     wb, sheets, parsed = load(pkg, functions)
-    wb.evaluate_all()
+    try:
+        wb.evaluate_all()
+    except Exception as exc:  # the engine gives up on the whole workbook: let formulas take it
+        raise UnreadableError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke beregne "
+                              f"arbeidsboken ({exc}).") from exc
     calc = Calculation()
     calc._parsed = parsed  # the writer patches these sheets; the others have nothing to store
     for sheet in sheets:
