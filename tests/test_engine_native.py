@@ -189,3 +189,34 @@ def test_date_cell_used_as_an_amount_is_a_value_error(tmp_path: Path, name: str)
     assert isinstance(b1, ExcelError) and b1.code == "#VALUE!"
     assert _value(calc, "B2") == "Administrasjon"
     assert _value(calc, "B3") == 2024.0
+
+
+def test_date_cells_inside_a_range_reach_a_table_function_as_dates(tmp_path: Path) -> None:
+    from datetime import date
+
+    from kostra_functions.excel.functions import FUNCTIONS
+    from kostra_functions.excel.spec import Arg, ExcelFunction
+
+    seen: list[object] = []
+
+    def look(values: object) -> str:
+        seen.append(values)
+        return "ok"
+
+    row = ExcelFunction("KOSTRA_TESTDATO", look, "test", args=(Arg("verdier", "table", "tabell"),),
+                        category="Test", cached=False)
+    functions = native.NativeFunctions({**FUNCTIONS, row.name: row})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark1"
+    ws["A1"], ws["B1"] = date(2024, 1, 31), 12.5
+    ws["A1"].number_format = "dd.mm.yyyy"
+    ws["A2"] = "tekst"  # A2:B2: text and a blank
+    ws["C1"] = "=KOSTRA_TESTDATO(A1:B2)"
+    ws["C2"] = "=KOSTRA_TESTDATO(A1)"
+    wb.save(tmp_path / "dato.xlsx")
+    calc = native.calculate(Package.read(tmp_path / "dato.xlsx"), functions)
+    assert _value(calc, "C1") == "ok"
+    # What xlwings passes Excel's function: the date as a date, the blank as None.
+    assert [[date(2024, 1, 31), 12.5], ["tekst", None]] in seen
+    assert [[date(2024, 1, 31)]] in seen  # one cell for a table argument: a one-cell table

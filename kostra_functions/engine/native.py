@@ -63,6 +63,7 @@ _OMITTED = "\x00kostra-utelatt\x00"
 #: The marker a ``KOSTRA_*`` argument that is a date-formatted cell is wrapped in, and its tag.
 DATE_FUNCTION = "KOSTRA__DATO"
 _DATE_TAG = "\x00kostra-dato\x00"
+_BLANK = "\x00kostra-tom\x00"
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]
@@ -203,21 +204,26 @@ def from_engine(value: Any) -> Any:
     return ExcelError("#VALUE!")
 
 
+def _plain(value: Any) -> Any:
+    """One callback value as a plain cell value, our markers undone (a date-formatted cell is a
+    date, as xlwings passes it; a marked blank is blank)."""
+    if isinstance(value, str) and value.startswith("\x00"):
+        if value in (_OMITTED, _BLANK):
+            return None
+        if value.startswith(_DATE_TAG):
+            return date(1899, 12, 30) + timedelta(days=int(float(value[len(_DATE_TAG):])))
+    return from_engine(value)
+
+
 def to_argument(value: Any, as_table: bool) -> Any:
     """A callback argument as the row expects it (as :func:`bridge.to_argument` does for formulas)."""
-    if isinstance(value, str) and value.startswith("\x00"):
-        if value == _OMITTED:
-            return None
-        if value.startswith(_DATE_TAG):  # a cell formatted as a date: a date, as xlwings passes it
-            serial = float(value[len(_DATE_TAG):])
-            day = date(1899, 12, 30) + timedelta(days=int(serial))
-            return [[day]] if as_table else day
     if isinstance(value, list):
         rows = [r if isinstance(r, list) else [r] for r in value]
         if not as_table and len(rows) == 1 and len(rows[0]) == 1:
-            return from_engine(rows[0][0])
-        return [[from_engine(v) for v in row] for row in rows]
-    return from_engine(value)
+            return _plain(rows[0][0])
+        return [[_plain(v) for v in row] for row in rows]
+    plain = _plain(value)
+    return [[plain]] if as_table and isinstance(plain, date) else plain
 
 
 def to_engine(value: Any, in_table: bool = False) -> Any:
@@ -294,19 +300,29 @@ class NativeFunctions:
         call.__name__ = fn.name
         return call
 
-    def register(self, wb: Any) -> None:
+    def register(self, wb: Any, date_masks: dict[str, set[Pos]] | None = None) -> None:
         for name, callback in self.callbacks.items():
             wb.register_function(name, callback, min_args=0, max_args=255)
         wb.register_function(OMITTED_FUNCTION, _omitted, min_args=0, max_args=0)
-        wb.register_function(DATE_FUNCTION, _dated, min_args=1, max_args=1)
+        masks = date_masks or {}
+        wb.register_function(DATE_FUNCTION, lambda value=None, key=None: _dated(value, masks.get(key)),
+                             min_args=1, max_args=2)
 
 
 def _omitted() -> str:
     return _OMITTED
 
 
-def _dated(value: Any = None) -> Any:
-    """``KOSTRA__DATO(A1)``: the number in a date-formatted cell, tagged as a date for our rows."""
+def _dated(value: Any = None, mask: set[Pos] | None = None) -> Any:
+    """``KOSTRA__DATO(A1)``: the number in a date-formatted cell, tagged as a date for our rows;
+    ``KOSTRA__DATO(A1:C9;"n")``: the range with the cells of mask ``n`` (offsets) tagged."""
+    if isinstance(value, list):
+        rows = [r if isinstance(r, list) else [r] for r in value]
+        return [[_dated(v) if mask and (i, j) in mask else
+                 _BLANK if v is None else
+                 fz.LiteralValue.error(_KINDS.get(ERROR_CODES.get(str(v.get("kind")), ""), "Value"), None)
+                 if isinstance(v, dict) else v
+                 for j, v in enumerate(row)] for i, row in enumerate(rows)]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{_DATE_TAG}{float(value)!r}"
     return to_engine(from_engine(value))
@@ -356,8 +372,8 @@ class _FormulaSheets:
         return [info for info in self.pkg.sheets() if _HAS_FORMULA.search(self.pkg.data[info.part])]
 
 
-_CELL_ARG = re.compile(r"^(?:('(?:[^']|'')+'|[A-Za-z_\u00c0-\u024f][\w.\u00c0-\u024f]*)!)?"
-                       r"\$?([A-Za-z]{1,3})\$?(\d+)$")
+_REF_ARG = re.compile(r"^(?:('(?:[^']|'')+'|[A-Za-z_\u00c0-\u024f][\w.\u00c0-\u024f]*)!)?"
+                      r"\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?$")
 
 
 def _kostra_arg_spans(text: str) -> list[tuple[int, int]]:
@@ -402,6 +418,9 @@ class _DateCells:
         self.parsed = parsed
         self._styles: set[str] | None = None
         self._parts = {info.name.upper(): info for info in pkg.sheets()}
+        self._dated: dict[str, set[Pos]] = {}
+        #: key → offsets of the date-formatted cells of a range argument (``KOSTRA__DATO(A1:C9;"0")``)
+        self.masks: dict[str, set[Pos]] = {}
 
     def _dated_styles(self) -> set[str]:
         if self._styles is None:
@@ -423,46 +442,59 @@ class _DateCells:
                         self._styles.add(str(i))
         return self._styles
 
-    def is_date(self, sheet: str, ref: str) -> bool:
+    def dated(self, sheet: str) -> set[Pos]:
+        """Number cells of ``sheet`` formatted as dates (read once per sheet)."""
         info = self._parts.get(sheet.upper())
         if info is None:
-            return False
-        xml = self.parsed.get(info.name)
-        if xml is not None:
-            from kostra_functions.engine.package import parse_ref
+            return set()
+        if info.name not in self._dated:
+            styles = self._dated_styles()
+            found: set[Pos] = set()
+            xml = self.parsed.get(info.name)
+            if styles and xml is not None:
+                found = {pos for pos, c in xml.cells.items() if c.attr("s") in styles and c.type == "n"}
+            elif styles:
+                from kostra_functions.engine.package import parse_ref
 
-            cell = xml.cells.get(parse_ref(ref))
-            if cell is None:
-                return False
-            style, kind = cell.attr("s"), cell.type
-        else:
-            m = re.search(rb'<(?:\w+:)?c\b[^>]*\br="' + ref.encode() + rb'"[^>]*>', self.pkg.data[info.part])
-            if m is None:
-                return False
-            attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(0)))
-            style, kind = attrs.get(b"s", b"").decode(), attrs.get(b"t", b"n").decode()
-        return kind == "n" and bool(style) and style in self._dated_styles()
+                for m in re.finditer(rb"<(?:\w+:)?c\b([^>]*)>", self.pkg.data[info.part]):
+                    attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+                    if attrs.get(b"s", b"").decode() in styles and attrs.get(b"t", b"n") == b"n" \
+                            and b"r" in attrs:
+                        found.add(parse_ref(attrs[b"r"].decode()))
+            self._dated[info.name] = found
+        return self._dated[info.name]
 
     def wrap(self, formula: str, sheet: str) -> str:
-        """``formula`` with each ``KOSTRA_*`` argument that is one date-formatted cell wrapped in
-        the date marker."""
+        """``formula`` with each ``KOSTRA_*`` argument that is a cell or range holding
+        date-formatted cells wrapped in the date marker (a range with the key of its mask)."""
         out, pos = [], 0
         for start, end in _kostra_arg_spans(formula):
             arg = formula[start:end].strip()
-            m = _CELL_ARG.match(arg)
+            m = _REF_ARG.match(arg)
             if m is None:
                 continue
             target = m.group(1) or sheet
             if target.startswith("'"):
                 target = target[1:-1].replace("''", "'")
-            if not self.is_date(target, f"{m.group(2).upper()}{m.group(3)}"):
+            dated = self.dated(target)
+            if not dated:
                 continue
-            out.append(formula[pos:start] + f"{DATE_FUNCTION}({arg})")
+            area = Area.parse(arg.rsplit("!", 1)[-1].replace("$", ""))
+            inside = {(r - area.top, c - area.left) for (r, c) in dated
+                      if area.top <= r <= area.bottom and area.left <= c <= area.right}
+            if not inside:
+                continue
+            if area.shape == (1, 1):
+                out.append(formula[pos:start] + f"{DATE_FUNCTION}({arg})")
+            else:
+                key = str(len(self.masks))
+                self.masks[key] = inside
+                out.append(formula[pos:start] + f'{DATE_FUNCTION}({arg},"{key}")')
             pos = end
         return "".join(out) + formula[pos:] if out else formula
 
 
-def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
+def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any, dict[str, set[Pos]]]:
     """The sheet parts as formualizer should read them, what each sheet stores, and the parsed
     sheets for :func:`recalc.write_calculation` (each sheet with formulas parsed once, read only).
 
@@ -514,7 +546,7 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any]:
         data = replaced.get(info.part, pkg.data[info.part])
         if b"#" in data and _NEWER_ERROR.search(data):
             replaced[info.part] = _NEWER_ERROR.sub(rb"\1#VALUE!\3", data)
-    return replaced, out, (pkg, parsed)
+    return replaced, out, (pkg, parsed), dates.masks
 
 
 def _iteration(pkg: Package) -> tuple[bool, int, float]:
@@ -550,13 +582,13 @@ def load(pkg: Package, functions: NativeFunctions | None = None) -> tuple[Any, l
     """A formualizer workbook for ``pkg`` with the table registered and the formulas prepared, what
     each sheet stores, and the parsed sheets for the writer."""
     functions = functions or default_functions()
-    replaced, sheets, parsed = _prepared(pkg)
+    replaced, sheets, parsed, date_masks = _prepared(pkg)
     try:
         wb = fz.Workbook.from_bytes(_package_bytes(pkg, replaced), config=_config(pkg))
     except Exception as exc:  # formualizer's reader refuses the file: say so, in Norwegian
         raise UnreadableError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke lese filen "
                             f"({exc}).") from exc
-    functions.register(wb)
+    functions.register(wb, date_masks)
     return wb, sheets, parsed
 
 
