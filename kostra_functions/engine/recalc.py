@@ -241,18 +241,25 @@ def _defined_name_texts(pkg: Package) -> list[str]:
     return [(el.text or "").strip() for el in root.iter(f"{{{MAIN_NS}}}definedName")]
 
 
-def _input_sheets(pkg: Package, sheets: list[_Sheet]) -> dict[str, _Sheet]:
-    """Sheets (by upper-case name) whose cells formulas read only through defined names.
+def _input_sheets(pkg: Package, sheets: list[_Sheet],
+                  prep: formula_prep.Prepared | None = None) -> dict[str, _Sheet]:
+    """Sheets (by upper-case name) whose cells formulas read only as plain cells and ranges.
 
-    Such a sheet (an input table such as «Grunnlag») is left out of the copy formulas loads, and
-    every range a name gives is fed to the calculation as one value: formulas otherwise makes one
-    node per cell, which for a table of a few thousand cells costs more than all the formulas. A
-    sheet qualifies when it has no formula, no error value and no cell formulas could read in a way
-    we do not reproduce (a date or text-typed cell), when every defined name pointing into it is a
-    plain cell or range, and when no formula names the sheet or uses INDIRECT or OFFSET.
+    Such a sheet (an input table such as «Grunnlag», a ledger «Hovedbok») is left out of the copy
+    formulas loads, and every cell or range formulas reads from it is fed to the calculation as
+    one value: formulas otherwise makes one node per cell, which for a table of a few thousand
+    cells costs more than all the formulas. A sheet qualifies when it has no formula, no error value
+    and no cell formulas could read in a way we do not reproduce (a date or text-typed cell), when
+    every defined name pointing into it is a plain cell or range, when every formula (as calculated,
+    after :mod:`~kostra_functions.engine.formula_prep`) names it only in plain A1 cells and ranges,
+    and when no formula uses INDIRECT or OFFSET.
     """
-    formulas_text = [c.formula.text for s in sheets for c in s.xml.formula_cells()
-                     if c.formula is not None and c.formula.text]
+    from kostra_functions.engine.formula_rewrite import _REF, _unquote
+
+    overrides = prep.overrides if prep is not None else {}
+    formulas_text = [overrides.get((s.info.name, (c.row, c.col))) or c.formula.text
+                     for s in sheets for c in s.xml.formula_cells() if c.formula is not None]
+    formulas_text = [t for t in formulas_text if t]
     if any(_REFERENCE_FUNCTIONS.search(t) for t in formulas_text):
         return {}
     names = _defined_name_texts(pkg)
@@ -262,16 +269,26 @@ def _input_sheets(pkg: Package, sheets: list[_Sheet]) -> dict[str, _Sheet]:
         if next(sheet.xml.formula_cells(), None) is not None:
             continue
         mentions = (f"{name}!".upper(), f"'{name.replace(chr(39), chr(39) * 2)}'!".upper())
-        if any(m in t.upper() for t in formulas_text for m in mentions):
+        mentioned = [t for t in formulas_text if any(m in t.upper() for m in mentions)]
+        if any(not _plain_mentions(t, name, mentions, _REF, _unquote) for t in mentioned):
             continue
         pointing = [t for t in names if any(m in t.upper() for m in mentions)]
-        if not pointing or not all(_PLAIN_NAME.match(t) for t in pointing):
+        if not (pointing or mentioned) or not all(_PLAIN_NAME.match(t) for t in pointing):
             continue
         if any(c.type not in ("n", "s", "b", "inlineStr")
                for c in sheet.xml.cells.values() if not c.is_empty):
             continue
         out[name.upper()] = sheet
     return out
+
+
+def _plain_mentions(text: str, sheet: str, mentions: tuple[str, ...], ref: Any, unquote: Any) -> bool:
+    """Whether every mention of ``sheet`` in ``text`` is a plain A1 cell or range."""
+    upper = text.upper()
+    count = sum(upper.count(m) for m in mentions)
+    plain = sum(1 for m in ref.finditer(text)
+                if m.group("sheet") and unquote(m.group("sheet")).upper() == sheet.upper() and m.group("c1"))
+    return plain == count
 
 
 def _formulas_value(cell: CellXml, strings: list[str]) -> Any:
@@ -808,7 +825,7 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
     texts: dict[CellKey, str] = {}
     calc = Calculation()
     used = plan
-    inputs = _input_sheets(pkg, sheets) if not prep.aliases else {}
+    inputs = _input_sheets(pkg, sheets, prep) if not prep.aliases else {}
     with tempfile.TemporaryDirectory(prefix="kostra-beregn-") as tmp:
         folder = Path(tmp)
         result: _PassResult | None = None
