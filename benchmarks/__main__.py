@@ -36,9 +36,10 @@ BENCHMARKS: dict[int, str] = {
     6: "benchmarks.bench_growth",
     7: "benchmarks.bench_controls",
     8: "benchmarks.bench_backtest",
+    9: "benchmarks.bench_staff",
 }
 NAMES = {"scalar": 1, "table": 2, "ledger": 3, "recalc": 4, "regenerate": 5, "growth": 6, "kontroller": 7,
-         "backtest": 8}
+         "backtest": 8, "staff": 9}
 
 
 def parse_selection(text: str | None) -> list[int]:

@@ -29,13 +29,13 @@ from benchmarks.harness import Config, Figure, Report, Target, TreeMemory, rusag
 
 NAME = "regenerate"
 TITLE = "kostra regenerer: 4 templates × 15 districts (wall time, peak memory)"
-TARGET_S = 60.0
+TARGET_S = 10.0  # issue 12 (was 60 s before the native engine)
 TARGET_MIB = 2048.0
 TEMPLATES = ("aarsavslutning", "avviksprognose", "bilagskontroll", "statusrapport")
 
 
 def run_regenerate(data: Path, out: Path, templates: tuple[str, ...] | None = None,
-                   period: int = 6) -> tuple[float, float, float, str]:
+                   period: int = 6, motor: str = "formualizer") -> tuple[float, float, float, str]:
     """(wall s, CPU s of the process tree, peak MiB of the process tree, stderr) of one run.
 
     Exit code 1 means some cells hold error values (reported on stderr); the workbooks are written.
@@ -43,7 +43,7 @@ def run_regenerate(data: Path, out: Path, templates: tuple[str, ...] | None = No
     if out.exists():
         shutil.rmtree(out)
     cmd = [sys.executable, "-m", "kostra_functions.cli", "regenerer", "--data", str(data), "--ut", str(out),
-           "--periode", str(period)]
+           "--periode", str(period), "--motor", motor]
     if templates:
         cmd += ["--maler", ",".join(templates)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -77,6 +77,7 @@ def run(cfg: Config, report: Report) -> None:
             peaks.append(peak)
         books = len(list((tmp / "all").rglob("*.xlsx")))
         flagged = err.count("celler har feilverdi")
+        old_wall, _, old_peak, _ = run_regenerate(data, tmp / "all_formulas", motor="formulas")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report.time_figure("baseline", "one template, one district (start-up + 1 workbook)", base, "s",
@@ -84,8 +85,15 @@ def run(cfg: Config, report: Report) -> None:
     report.time_figure("wall", f"{len(TEMPLATES)} templates × {count} districts ({books} workbooks)", walls,
                        "s", baseline="baseline", target=Target(f"≤ {TARGET_S:g} s", max_value=TARGET_S))
     report.time_figure("cpu", "  CPU time of the process tree (user + system)", cpus, "s")
+    report.time_figure("wall_formulas", "  the same with --motor formulas (one run)", [old_wall], "s",
+                       baseline="wall")
     report.add(Figure("peak_rss", "peak RSS of the process tree (sum)", "MiB", peaks,
                       target=Target(f"≤ {TARGET_MIB:g} MiB", max_value=TARGET_MIB)))
+    report.add(Figure("peak_rss_formulas", "  the same with --motor formulas", "MiB", [old_peak]))
+    report.note("Engine: formualizer (`--motor formualizer`); each worker registers the table once "
+                "and reuses the rewritten formula texts of a template across its districts. What bounds "
+                "the rest: filling each template with openpyxl (load, write cells, save: ~0.5 s of CPU "
+                "per workbook, engine/templates.py) and the district's own exports read by pandas.")
     report.note(f"{repeats} runs; {os.cpu_count()} CPUs, `--jobber` default (min(4, CPUs)); the progress "
                 "bar (tqdm) is on stderr. CPU time / CPUs is the wall time on an otherwise idle machine.")
     if flagged:

@@ -105,7 +105,15 @@ class NorwegianArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: feil: {message}\nSkriv «{self.prog} -h» for hjelp.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_modules() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__)
+                  if not info.name.startswith("_"))  # helpers of a command, not commands themselves
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or with only the command ``only`` (what ``main`` uses when
+    the command line names one: importing every command's module would cost the start-up of each
+    command the imports of all the others, pandas among them)."""
     with _norwegian():
         parser = NorwegianArgumentParser(
             prog="kostra",
@@ -117,10 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub = parser.add_subparsers(dest="command", metavar="kommando",
                                     parser_class=NorwegianArgumentParser)
         sub.required = True
-        for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-            if info.name.startswith("_"):  # helpers of a command, not commands themselves
+        for name in _command_modules():
+            if only is not None and name != only:
                 continue
-            module = importlib.import_module(f"{commands.__name__}.{info.name}")
+            module = importlib.import_module(f"{commands.__name__}.{name}")
             module.register(sub)
     return parser
 
@@ -155,8 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in argv
     argv = [a for a in argv if a != DEBUG_FLAG]
+    first = next((w for w in argv if not w.startswith("-")), None)
+    only = first if first in _command_modules() and "-h" not in argv[:argv.index(first)] else None
     try:
-        parser = build_parser()
+        parser = build_parser(only)
         with _norwegian():
             args = parser.parse_args(argv)  # a usage error exits here (SystemExit 2), as argparse does
         return int(args.func(args) or 0)

@@ -12,7 +12,7 @@ import pytest
 
 from kostra_functions.engine import bridge
 from kostra_functions.engine.package import Package, WorkbookError
-from kostra_functions.engine.recalc import UnknownFunctionError, calculate, recalculate
+from kostra_functions.engine.recalc import calculate, recalculate
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import Arg, ExcelFunction
@@ -185,31 +185,33 @@ def test_table_result_spills_into_the_cells_below_and_right(tmp_path: Path) -> N
 # -- functions we do not have --------------------------------------------------------------------
 
 
-def test_unknown_kostra_function_names_function_and_cells(tmp_path: Path) -> None:
+def test_unknown_function_gives_name_error_in_its_cell_only(tmp_path: Path) -> None:
     path = _book(tmp_path / "ukjent.xlsx", {
         "A1": "=KOSTRA_FINNESIKKE(202)", "A2": "=KOSTRA_FINNESIKKE(254)+1",
-        "B7": "=SUM(1,FOOBAR(2))", "C1": '="KOSTRA_LIKSOM(1)"',
+        "B7": "=SUM(1,FOOBAR(2))", "C1": '="KOSTRA_LIKSOM(1)"', "D1": "=2+3",
     }, sheet="Budsjett 2023")
     out = tmp_path / "ukjent_ut.xlsx"
-    with pytest.raises(UnknownFunctionError) as info:
-        recalculate(path, out)
-    message = str(info.value)
-    assert "KOSTRA_FINNESIKKE" in message
-    assert "'Budsjett 2023'!A1" in message and "'Budsjett 2023'!A2" in message
-    assert "FOOBAR" in message and "'Budsjett 2023'!B7" in message
-    assert "KOSTRA_LIKSOM" not in message  # text in quotes is not a call
-    assert "Ingen fil er skrevet" in message
-    assert not out.exists()
+    result = recalculate(path, out)
+    values = openpyxl.load_workbook(out, data_only=True)["Budsjett 2023"]
+    assert [values[r].value for r in ("A1", "A2", "B7")] == ["#NAME?"] * 3  # as Excel shows them
+    assert values["C1"].value == "KOSTRA_LIKSOM(1)" and values["D1"].value == 5
+    report = "\n".join(map(str, result.issues))
+    assert "'Budsjett 2023'!A1: #NAME?" in report and "'Budsjett 2023'!A2: #NAME?" in report
+    assert "KOSTRA-funksjonen KOSTRA_FINNESIKKE finnes ikke" in report
+    assert "'Budsjett 2023'!B7: #NAME?" in report and "FOOBAR kan ikke beregnes uten Excel" in report
+    assert "KOSTRA_LIKSOM" not in report  # text in quotes is not a call
+    assert len(result.issues) == 3
 
 
-def test_unknown_function_is_a_clean_cli_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_function_is_reported_by_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from kostra_functions.cli import main
 
-    path = _book(tmp_path / "ukjent.xlsx", {"A1": "=KOSTRA_FINNESIKKE(202)"})
+    path = _book(tmp_path / "ukjent.xlsx", {"A1": "=KOSTRA_FINNESIKKE(202)", "A2": "=1+1"})
     code = main(["beregn", str(path), "-o", str(tmp_path / "ut.xlsx")])
     err = capsys.readouterr().err
-    assert code == 2
+    assert code == 1  # written, with cells in error
     assert "KOSTRA_FINNESIKKE" in err and "Ark1!A1" in err and "Traceback" not in err
+    assert openpyxl.load_workbook(tmp_path / "ut.xlsx", data_only=True).active["A2"].value == 2
 
 
 def test_called_functions_skips_text_and_sheet_names() -> None:
@@ -244,3 +246,25 @@ def test_range_arguments_arrive_as_rows_like_from_xlwings(tmp_path: Path) -> Non
     assert _value(values, "G1") == fn.call(as_xlwings, 12500.0, "330", "Leverandør AS", "AB", "CD") == "OK"
     expected = fn.call(as_xlwings, 60000.0, "330", "Leverandør AS", "AB", "CD")
     assert _value(values, "G2") == expected and "ANV-BELOPSGRENSE" in expected
+
+
+def test_date_cells_inside_a_range_reach_a_table_function_as_dates(tmp_path: Path) -> None:
+    from datetime import date
+
+    seen: list[object] = []
+
+    def look(values: object) -> str:
+        seen.append(values)
+        return "ok"
+
+    row = ExcelFunction("KOSTRA_TESTDATO", look, "test", args=(Arg("verdier", "table", "tabell"),),
+                        category="Test")
+    engine = bridge.EngineFunctions({**FUNCTIONS, row.name: row})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = date(2024, 1, 31), 12.5
+    ws["A1"].number_format = "dd.mm.yyyy"
+    ws["C1"] = "=KOSTRA_TESTDATO(A1:B1)"
+    wb.save(tmp_path / "dato.xlsx")
+    recalculate(tmp_path / "dato.xlsx", tmp_path / "dato_ut.xlsx", engine=engine)
+    assert seen[-1] == [[date(2024, 1, 31), 12.5]]  # what xlwings passes Excel's function

@@ -224,10 +224,11 @@ def test_existing_output_needs_permission_and_stays_intact_when_calculation_fail
     out.write_bytes(b"forrige versjon")
     with pytest.raises(WorkbookError, match="overskriv"):
         recalculate(source, out)
-    broken = tmp_path / "ødelagt.xlsx"
-    wb = openpyxl.load_workbook(source)
-    wb["Oppslag"]["B9"] = "=KOSTRA_FINNESIKKE(1)"
-    wb.save(broken)
+    broken = tmp_path / "ødelagt.xlsx"  # a worksheet part that is not XML: nothing can be calculated
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data[:len(data) // 2] if info.filename.endswith("sheet2.xml") else data)
     with pytest.raises(WorkbookError):
         recalculate(broken, out, overwrite=True)
     assert out.read_bytes() == b"forrige versjon"
@@ -459,3 +460,158 @@ def test_recalculate_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Oppslag!B9: #N/A i formelen =KOSTRA_NAVN(254,2024)" in err and "254" in err
     assert (tmp_path / "feil_ut.xlsx").exists()  # written, errors shown as Excel would show them
     assert main(["beregn", str(source)]) == 2  # neither -o nor --overskriv
+
+
+# -- workbooks staff already use (issue: never refuse, wrong numbers) ------------------------------
+# Expected values worked out by hand from the cells below (and in tests/compat from LibreOffice).
+
+
+def _save(wb: openpyxl.Workbook, path: Path) -> Path:
+    wb.save(path)
+    return path
+
+
+def test_full_height_range_reads_every_row_and_publish_copies_it(tmp_path: Path) -> None:
+    from kostra_functions.engine.publish import publish
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"] = 2, 9  # 2 + 9 = 11; formulas read A1:A1048576 as A1 alone and gave 2
+    ws["C1"] = "=SUM(A1:A1048576)"
+    ws["C2"] = "=SUMPRODUCT(A1:A1048576)"
+    ws["C3"] = "=SUM(Ark2!A:XFD)"
+    ws2 = wb.create_sheet("Ark2")
+    ws2["A1"], ws2["B3"], ws2["C700"] = 1, 2, 3  # 1 + 2 + 3 = 6
+    ws.title = "Ark1"
+    source = _save(wb, tmp_path / "full.xlsx")
+    recalculate(source, tmp_path / "full_ut.xlsx")
+    values = openpyxl.load_workbook(tmp_path / "full_ut.xlsx", data_only=True)["Ark1"]
+    assert [values[r].value for r in ("C1", "C2", "C3")] == [11, 11, 6]
+    publish(source, tmp_path / "publisert.xlsx", motor="formulas")
+    published = openpyxl.load_workbook(tmp_path / "publisert.xlsx")["Ark1"]
+    assert [published[r].value for r in ("C1", "C2", "C3")] == [11, 11, 6]
+
+
+def test_a_cell_at_xfd1048576_is_read_quickly_and_counted(tmp_path: Path) -> None:
+    import time
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["XFD1048576"] = 7
+    ws["A1"] = "=XFD1048576*2"
+    ws["A2"] = "=SUM(XFD:XFD)"
+    source = _save(wb, tmp_path / "fjern.xlsx")
+    start = time.perf_counter()
+    result = recalculate(source, tmp_path / "fjern_ut.xlsx")
+    assert time.perf_counter() - start < 60  # walked billions of cells before
+    values = openpyxl.load_workbook(tmp_path / "fjern_ut.xlsx", data_only=True).active
+    assert (values["A1"].value, values["A2"].value) == (14, 7) and result.issues == []
+
+
+def test_apostrophe_in_a_sheet_name(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    b = wb.create_sheet("Bud'sj")
+    b["A1"], b["A2"] = 5, 7
+    ws["A1"] = "='Bud''sj'!A1"
+    ws["A2"] = "=SUM('Bud''sj'!A1:A2)*2"  # (5 + 7) * 2 = 24
+    source = _save(wb, tmp_path / "apostrof.xlsx")
+    recalculate(source, tmp_path / "apostrof_ut.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "apostrof_ut.xlsx", data_only=True)
+    assert (out.active["A1"].value, out.active["A2"].value) == (5, 24)
+    assert out.sheetnames == ["Sheet", "Bud'sj"]  # the file keeps its sheet names
+    formulas_kept = openpyxl.load_workbook(tmp_path / "apostrof_ut.xlsx").active
+    assert formulas_kept["A1"].value == "='Bud''sj'!A1"
+
+
+def test_structured_references_and_unsupported_cells_never_refuse_the_workbook(tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Kode", "Beløp"])
+    for code, amount in (("0101", 100), ("0120", 20), ("0101", 3)):
+        ws.append([code, amount])
+    ws.add_table(Table(displayName="Tabell1", ref="A1:B4"))
+    ws["D1"] = "=SUMIFS(Tabell1[Beløp],Tabell1[Kode],\"0101\")"  # 100 + 3
+    ws["D2"] = "=INDIRECT(\"B\"&ROW())"  # computed argument: not followed without Excel
+    ws["D3"] = "=CELL(\"filename\")"
+    ws["D4"] = "=SUM(OFFSET(B1,1,0,3,1))"  # 123
+    ws["D5"] = "=D1+D4"  # 226
+    source = _save(wb, tmp_path / "tabell.xlsx")
+    result = recalculate(source, tmp_path / "tabell_ut.xlsx")
+    values = openpyxl.load_workbook(tmp_path / "tabell_ut.xlsx", data_only=True).active
+    assert [values[r].value for r in ("D1", "D2", "D3", "D4", "D5")] == [103, "#VALUE!", "#VALUE!", 123, 226]
+    report = {issue.ref: str(issue) for issue in result.issues}
+    assert set(report) == {"D2", "D3"}
+    assert "kan ikke følges uten Excel" in report["D2"] and "CELL" in report["D3"]
+
+
+def test_circular_reference_iterates_when_the_workbook_enables_it(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 100
+    ws["B1"] = "=A1+C1*0.5"
+    ws["C1"] = "=B1*0.1"  # B = 100 + 0.05 B → B = 100 / 0.95 = 105.263157…, C = 10.526315…
+    wb.calculation.iterate = True
+    wb.calculation.iterateCount = 100
+    wb.calculation.iterateDelta = 0.000001
+    source = _save(wb, tmp_path / "sirkel.xlsx")
+    result = recalculate(source, tmp_path / "sirkel_ut.xlsx")
+    values = openpyxl.load_workbook(tmp_path / "sirkel_ut.xlsx", data_only=True).active
+    assert values["B1"].value == pytest.approx(100 / 0.95, abs=1e-5)
+    assert values["C1"].value == pytest.approx(10 / 0.95, abs=1e-5)
+    assert result.issues == []
+    wb.calculation.iterate = False  # not enabled: no value, reported (Excel warns of the cycle)
+    _save(wb, tmp_path / "sirkel2.xlsx")
+    off = recalculate(tmp_path / "sirkel2.xlsx", tmp_path / "sirkel2_ut.xlsx")
+    assert {i.ref for i in off.issues} == {"B1", "C1"}
+
+
+def test_a_date_used_as_an_amount_is_value_error_as_in_the_python_face(tmp_path: Path) -> None:
+    from datetime import date
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = date(2024, 3, 15)
+    ws["A1"].number_format = "dd.mm.yyyy"
+    ws["A2"], ws["A3"] = 500000, 120000
+    ws["B1"] = '=KOSTRA_AVVIK(A1,A3,6,"lineær")'
+    ws["B2"] = '=KOSTRA_AVVIK(A2,A3,6,"lineær")'
+    face = FUNCTIONS["KOSTRA_AVVIK"].call(date(2024, 3, 15), 120000.0, 6.0, "lineær")
+    assert face.code == "#VALUE!"
+    source = _save(wb, tmp_path / "dato.xlsx")
+    result = recalculate(source, tmp_path / "dato_ut.xlsx")
+    values = openpyxl.load_workbook(tmp_path / "dato_ut.xlsx", data_only=True).active
+    # lineær: 120 000 / 6 * 12 = 240 000 forecast; avvik = 500 000 - 240 000 = 260 000
+    assert (values["B1"].value, values["B2"].value) == ("#VALUE!", 260000)
+    assert "ikke en dato" in str(result.issues[0])
+
+
+def test_shared_formula_with_indirect_resolves_each_cell_of_the_group(tmp_path: Path) -> None:
+    """A shared formula whose cells need rewriting (INDIRECT of the cell beside it, a whole column)
+    gets each cell resolved on its own; the saved formulas stay shared."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, (target, amount) in enumerate([("C3", 10), ("C1", 20), ("C2", 30)], 1):
+        ws.cell(r, 1, target)
+        ws.cell(r, 3, amount)
+    ws["B1"] = "=INDIRECT(A1)+SUM(C:C)"
+    wb.save(tmp_path / "delt0.xlsx")
+    pkg = Package.read(tmp_path / "delt0.xlsx")
+    part = pkg.sheets()[0].part
+    text = pkg.data[part].decode()
+    text = re.sub(r'<c r="B1"><f>(.*?)</f><v ?/></c>',
+                  r'<c r="B1"><f t="shared" ref="B1:B3" si="0">\1</f><v>0</v></c>', text)
+    for r in (2, 3):
+        text = re.sub(rf'(<c r="A{r}"[^>]*>.*?</c>)', rf'\1<c r="B{r}"><f t="shared" si="0"/><v>0</v></c>',
+                      text, count=1)
+    pkg.write(tmp_path / "delt.xlsx", replaced={part: text.encode()})
+    result = recalculate(tmp_path / "delt.xlsx", tmp_path / "delt_ut.xlsx")
+    assert result.issues == []
+    values = openpyxl.load_workbook(tmp_path / "delt_ut.xlsx", data_only=True).active
+    # SUM(C:C) = 60; B1 = C3 + 60 = 90, B2 = C1 + 60 = 70, B3 = C2 + 60 = 80
+    assert [values.cell(r, 2).value for r in range(1, 4)] == [90, 70, 80]
+    out = Package.read(tmp_path / "delt_ut.xlsx").data[part].decode()
+    assert '<c r="B2"><f t="shared" si="0"/><v>70</v></c>' in out

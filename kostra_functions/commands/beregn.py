@@ -19,18 +19,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--ut", type=Path, dest="ut", help="utfil (samme filtype som innfilen)")
     p.add_argument("--overskriv", action="store_true",
                    help="skriv over utfilen om den finnes (uten -o: skriv over innfilen)")
+    from kostra_functions.engine.motor import add_argument
+
+    add_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from kostra_functions.engine.motor import recalculate
     from kostra_functions.engine.package import WorkbookError
-    from kostra_functions.engine.recalc import recalculate
     from kostra_functions.formatting import count
 
     if args.ut is None and not args.overskriv:
         raise WorkbookError("Oppgi utfil med -o UTFIL, eller --overskriv for å skrive resultatet inn i "
                             f"{args.fil}.")
-    result = recalculate(args.fil, args.ut, overwrite=args.overskriv)
+    result = recalculate(args.fil, args.ut, overwrite=args.overskriv, motor=args.motor)
     calc = result.calculation
     print(f"Beregnet {count(calc.formula_cells, 'formel', 'formler')} i {result.source.name} og skrev "
           f"{result.output}.")

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", action="store_true",
                    help="lag også en PDF av rapportarkene (til bydelsutvalget) ved siden av utfilen; "
                    "krever LibreOffice")
+    from kostra_functions.engine.motor import add_argument
+
+    add_argument(p)
     p.set_defaults(func=run)
 
 
@@ -29,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.publish import publish
     from kostra_functions.formatting import count
 
-    result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede)
+    result = publish(args.fil, args.ut, overwrite=args.overskriv, recalculate=not args.bruk_lagrede,
+                     motor=args.motor)
     print(f"Skrev {result.output} med {count(result.formulas_replaced, 'formel', 'formler')} erstattet av "
           "verdier.")
     if args.pdf:

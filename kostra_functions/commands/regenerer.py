@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--maler-mappe", type=Path, help="malmappen (standard: templates/ i prosjektet)")
     p.add_argument("--jobber", type=int, default=max(1, min(4, (os.cpu_count() or 1))),
                    help="antall prosesser som arbeider samtidig")
+    from kostra_functions.engine.motor import add_argument
+
+    add_argument(p)
     p.set_defaults(func=run)
 
 
@@ -40,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         return tqdm(items, total=total, desc="Arbeidsbøker", unit="bok", file=sys.stderr)
 
     results = regenerate(data, args.ut, period=args.periode, year=args.aar, templates=names,
-                         jobs=args.jobber, templates_dir=args.maler_mappe, progress=progress)
+                         jobs=args.jobber, templates_dir=args.maler_mappe, progress=progress,
+                         motor=args.motor)
     failed = 0
     for r in results:
         if r.error:

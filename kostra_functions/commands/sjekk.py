@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="mappe eller fil (standard: workbooks/)")
     p.add_argument("--jobber", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                    help="antall prosesser som arbeider samtidig")
+    from kostra_functions.engine.motor import add_argument
+
+    add_argument(p)
     p.set_defaults(func=run)
 
 
@@ -28,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from kostra_functions.engine.check import check_folder
     from kostra_functions.formatting import count, whole
 
-    results = check_folder(args.mappe, jobs=args.jobber)
+    results = check_folder(args.mappe, jobs=args.jobber, motor=args.motor)
     if not results:
         print(f"Fant ingen arbeidsbøker i {args.mappe}.", file=sys.stderr)
         return 1

@@ -40,6 +40,7 @@ import formulas
 import formulas.excel
 import formulas.functions as ff
 import formulas.functions.operators as fops
+import formulas.tokens.operand as _operand
 import numpy as np
 import schedula as sh
 from formulas.tokens.operand import Empty, Error, XlError
@@ -199,6 +200,9 @@ class RunState:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)
     filtered_sheets: set[str] = field(default_factory=set)
     subtotal_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    #: Cells formatted as dates (sheet upper-case as the engine names it → positions): a KOSTRA
+    #: function gets such a cell as a date, as xlwings passes it in Excel.
+    date_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
 
     def note(self, message: str) -> None:
         if len(self.pending) < 20:
@@ -288,6 +292,20 @@ def _make_engine_function(fn: ExcelFunction, engine: EngineFunctions) -> Callabl
         raw = []
         for i, arg in enumerate(args):
             as_table = table_args[min(i, len(table_args) - 1)] if table_args else False
+            if type(arg).__name__ == "Ranges":
+                dated = _date_of(arg, engine.state.date_cells)
+                if dated is not None:
+                    raw.append([[dated]] if as_table else dated)
+                    continue
+                try:
+                    value = arg.value
+                except Exception:
+                    return Error.errors["#VALUE!"]
+                converted = to_argument(value, as_table)
+                if isinstance(converted, list):
+                    _dates_in_table(arg, converted, engine.state.date_cells)
+                raw.append(converted)
+                continue
             raw.append(to_argument(arg, as_table))
         try:
             result = fn.call(*raw)
@@ -303,7 +321,55 @@ def _make_engine_function(fn: ExcelFunction, engine: EngineFunctions) -> Callabl
     call.__name__ = fn.name
     call.__qualname__ = fn.name
     call.__doc__ = fn.help
-    return ff.wrap_func(call)
+    return ff.wrap_func(call, ranges=True)
+
+
+def _serial_date(value: Any) -> date | None:
+    if isinstance(value, float) and 0 <= value < 2958466:
+        from datetime import timedelta
+
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return None
+
+
+def _dates_in_table(arg: Any, rows: list[list[Any]], date_cells: dict[str, set[tuple[int, int]]]) -> None:
+    """Numbers of date-formatted cells in a range argument become dates (as xlwings passes them)."""
+    if not date_cells or len(arg.ranges) != 1:
+        return
+    rng = arg.ranges[0]
+    cells = date_cells.get(str(rng.get("sheet", "")).upper())
+    if not cells:
+        return
+    try:
+        top, left = int(rng["r1"]), int(rng["n1"])
+    except (KeyError, TypeError, ValueError):
+        return
+    for r, c in cells:
+        i, j = r - top, c - left
+        if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
+            d = _serial_date(rows[i][j])
+            if d is not None:
+                rows[i][j] = d
+
+
+def _date_of(arg: Any, date_cells: dict[str, set[tuple[int, int]]]) -> date | None:
+    """The date a one-cell reference holds when that cell is formatted as a date, else None."""
+    if not date_cells or len(arg.ranges) != 1:
+        return None
+    rng = arg.ranges[0]
+    if rng.get("r1") != rng.get("r2") or rng.get("n1") != rng.get("n2"):
+        return None
+    try:
+        pos = (int(rng["r1"]), int(rng["n1"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if pos not in date_cells.get(str(rng.get("sheet", "")).upper(), ()):
+        return None
+    try:
+        value = to_cell_value(np.asarray(arg.value, dtype=object).ravel()[0])
+    except Exception:
+        return None
+    return _serial_date(value) if not isinstance(value, bool) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +399,7 @@ def _install(engine: EngineFunctions) -> dict[str, Any]:
         "op_compile": Operator.__dict__["compile"],
         "op_set_expr": Operator.__dict__["set_expr"],
         "tqdm": formulas.excel.tqdm,
+        "build_cel": _operand._build_cel,
     }
     functions = engine.functions
     ff.get_functions = lambda: functions  # type: ignore[assignment]
@@ -342,6 +409,7 @@ def _install(engine: EngineFunctions) -> dict[str, Any]:
     Operator.compile = _double_minus_compile(saved["op_compile"])  # type: ignore[method-assign]
     Operator.set_expr = _double_minus_set_expr(saved["op_set_expr"])  # type: ignore[method-assign]
     formulas.excel.tqdm = _QuietTqdm  # type: ignore[attr-defined]
+    _operand._build_cel = _build_cel  # type: ignore[attr-defined]
     return saved
 
 
@@ -353,6 +421,14 @@ def _restore(saved: dict[str, Any]) -> None:
     Operator.compile = saved["op_compile"]
     Operator.set_expr = saved["op_set_expr"]
     formulas.excel.tqdm = saved["tqdm"]
+    _operand._build_cel = saved["build_cel"]  # type: ignore[attr-defined]
+
+
+def _build_cel(c: str, r: Any) -> tuple[str, str]:
+    """formulas reads row 1048576 and column XFD as "to the end of the sheet" (``A1:A1048576``
+    became ``A1:A``, cut to its first row; ``XFD1048576`` became nothing). They are the last row
+    and column, nothing more; whole columns and rows are written out before formulas sees them."""
+    return c, str((r and int(r)) or "")
 
 
 # formulas folds a run of signs into one operator, so "--A1" becomes "+A1", which keeps TRUE as TRUE

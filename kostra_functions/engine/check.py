@@ -8,6 +8,7 @@ regenerated after the code, the code lists, a rule set or a template changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.engine.package import Package, make_ref
-from kostra_functions.engine.recalc import CellIssue, calculate, iter_stored_values, sheet_ref, values_equal
+from kostra_functions.engine.recalc import CellIssue, iter_stored_values, sheet_ref, values_equal
 from kostra_functions.errors import KostraError
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.formatting import number
@@ -58,13 +59,16 @@ def show(value: Any) -> str:
     return f"«{value}»"
 
 
-def check_workbook(path: str | Path) -> CheckResult:
-    """Recalculate one workbook in memory and compare every formula and spilled value."""
+def check_workbook(path: str | Path, motor: str | None = None) -> CheckResult:
+    """Recalculate one workbook in memory (with the engine called ``motor``, ``None``: the default)
+    and compare every formula and spilled value."""
+    from kostra_functions.engine.motor import calculate_with
+
     p = Path(path)
     result = CheckResult(p)
     try:
         pkg = Package.read(p)
-        calc = calculate(pkg)
+        calc = calculate_with(motor, pkg)
     except KostraError as exc:
         result.error = str(exc)
         return result
@@ -95,15 +99,17 @@ def find_workbooks(folder: str | Path) -> list[Path]:
 
 
 def check_folder(folder: str | Path, *, jobs: int = 1,
-                 progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None) -> list[CheckResult]:
+                 progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+                 motor: str | None = None) -> list[CheckResult]:
     files = find_workbooks(folder)
+    check = functools.partial(check_workbook, motor=motor)
     if jobs <= 1 or len(files) <= 1:
-        it: Iterable[CheckResult] = map(check_workbook, files)
+        it: Iterable[CheckResult] = map(check, files)
         if progress:
             it = progress(it, len(files))
         return list(it)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        it = pool.map(check_workbook, files)
+        it = pool.map(check, files)
         if progress:
             it = progress(it, len(files))
         return list(it)

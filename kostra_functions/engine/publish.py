@@ -51,18 +51,24 @@ class PublishResult:
 
 
 def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, recalculate: bool = True,
-            engine: bridge.EngineFunctions | None = None) -> PublishResult:
+            engine: bridge.EngineFunctions | None = None, motor: str | None = None) -> PublishResult:
     """Write a copy of ``source`` with every formula replaced by its value.
 
     ``recalculate`` (default) calculates the workbook first, so the values are current; otherwise
     the values stored in the file are used, and a formula cell without a stored value is an error.
+    ``motor`` names the engine (:mod:`kostra_functions.engine.motor`); ``engine`` is a ``formulas``
+    function table to use instead (tests).
     """
     src, out = Path(source), Path(output)
     check_output_path(src, out, overwrite)
     pkg = Package.read(src)
     metadata = DynamicArrayMetadata.read(pkg)
     sheets = _load_sheets(pkg, metadata)
-    calc: Calculation | None = calculate(pkg, engine) if recalculate else None
+    calc: Calculation | None = None
+    if recalculate:
+        from kostra_functions.engine import motor as motors
+
+        calc = calculate(pkg, engine) if engine is not None else motors.calculate_with(motor, pkg)
     strings = shared_strings(pkg) if calc is None else []
     replaced: dict[str, bytes] = {}
     count = 0

@@ -39,7 +39,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import XlError
 
-from kostra_functions.engine import bridge
+from kostra_functions.engine import bridge, formula_prep
 from kostra_functions.engine.package import (
     MAIN_NS,
     Area,
@@ -61,15 +61,8 @@ from kostra_functions.excel.convert import ExcelError
 #: How often the workbook is recalculated at most while spill ranges settle.
 MAX_PASSES = 4
 
-#: Functions the parser handles itself (not in formulas' function table).
-_PARSER_FUNCTIONS = {"LAMBDA", "LET", "ANCHORARRAY", "SINGLE"}
-
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]
-
-
-class UnknownFunctionError(WorkbookError):
-    """The workbook calls functions the engine does not have; names the functions and the cells."""
 
 
 @dataclass(frozen=True)
@@ -231,40 +224,6 @@ def _load_sheets(pkg: Package, metadata: DynamicArrayMetadata) -> list[_Sheet]:
     return out
 
 
-def _defined_names(pkg: Package) -> set[str]:
-    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
-    return {(el.get("name") or "").upper() for el in root.iter(f"{{{MAIN_NS}}}definedName")}
-
-
-def _check_functions(sheets: list[_Sheet], engine: bridge.EngineFunctions, names: set[str],
-                     source: str) -> None:
-    unknown: dict[str, list[str]] = {}
-    for sheet in sheets:
-        for cell in sheet.xml.formula_cells():
-            assert cell.formula is not None
-            text = bridge.normalize_formula(cell.formula.text)
-            for name in bridge.called_functions(text):
-                upper = name.upper()
-                bare = upper.removeprefix("_XLFN.").removeprefix("_XLWS.")
-                if engine.knows(upper) or bare in _PARSER_FUNCTIONS or upper in names:
-                    continue
-                unknown.setdefault(name, []).append(sheet_ref(sheet.info.name, cell.ref))
-    if not unknown:
-        return
-    lines = []
-    for name, cells in sorted(unknown.items()):
-        shown = ", ".join(cells[:8]) + (f" og {len(cells) - 8} celler til" if len(cells) > 8 else "")
-        canonical = bridge.canonical_name(name)
-        kind = ("KOSTRA-funksjonen finnes ikke i denne versjonen av kostra-functions"
-                if canonical else "funksjonen kan ikke beregnes uten Excel")
-        lines.append(f"  {name} ({kind}): {shown}")
-    raise UnknownFunctionError(
-        f"{source}: arbeidsboken bruker funksjoner som ikke kan beregnes:\n" + "\n".join(lines)
-        + "\nIngen fil er skrevet. Bytt ut funksjonene, eller oppdater kostra-functions "
-        "(se «kostra funksjoner» for hva som finnes)."
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Input sheets read only through defined names: fed to formulas as whole ranges
 
@@ -282,18 +241,25 @@ def _defined_name_texts(pkg: Package) -> list[str]:
     return [(el.text or "").strip() for el in root.iter(f"{{{MAIN_NS}}}definedName")]
 
 
-def _input_sheets(pkg: Package, sheets: list[_Sheet]) -> dict[str, _Sheet]:
-    """Sheets (by upper-case name) whose cells formulas read only through defined names.
+def _input_sheets(pkg: Package, sheets: list[_Sheet],
+                  prep: formula_prep.Prepared | None = None) -> dict[str, _Sheet]:
+    """Sheets (by upper-case name) whose cells formulas read only as plain cells and ranges.
 
-    Such a sheet (an input table such as «Grunnlag») is left out of the copy formulas loads, and
-    every range a name gives is fed to the calculation as one value: formulas otherwise makes one
-    node per cell, which for a table of a few thousand cells costs more than all the formulas. A
-    sheet qualifies when it has no formula, no error value and no cell formulas could read in a way
-    we do not reproduce (a date or text-typed cell), when every defined name pointing into it is a
-    plain cell or range, and when no formula names the sheet or uses INDIRECT or OFFSET.
+    Such a sheet (an input table such as «Grunnlag», a ledger «Hovedbok») is left out of the copy
+    formulas loads, and every cell or range formulas reads from it is fed to the calculation as
+    one value: formulas otherwise makes one node per cell, which for a table of a few thousand
+    cells costs more than all the formulas. A sheet qualifies when it has no formula, no error value
+    and no cell formulas could read in a way we do not reproduce (a date or text-typed cell), when
+    every defined name pointing into it is a plain cell or range, when every formula (as calculated,
+    after :mod:`~kostra_functions.engine.formula_prep`) names it only in plain A1 cells and ranges,
+    and when no formula uses INDIRECT or OFFSET.
     """
-    formulas_text = [c.formula.text for s in sheets for c in s.xml.formula_cells()
-                     if c.formula is not None and c.formula.text]
+    from kostra_functions.engine.formula_rewrite import _REF, _unquote
+
+    overrides = prep.overrides if prep is not None else {}
+    formulas_text = [overrides.get((s.info.name, (c.row, c.col))) or c.formula.text
+                     for s in sheets for c in s.xml.formula_cells() if c.formula is not None]
+    formulas_text = [t for t in formulas_text if t]
     if any(_REFERENCE_FUNCTIONS.search(t) for t in formulas_text):
         return {}
     names = _defined_name_texts(pkg)
@@ -303,16 +269,26 @@ def _input_sheets(pkg: Package, sheets: list[_Sheet]) -> dict[str, _Sheet]:
         if next(sheet.xml.formula_cells(), None) is not None:
             continue
         mentions = (f"{name}!".upper(), f"'{name.replace(chr(39), chr(39) * 2)}'!".upper())
-        if any(m in t.upper() for t in formulas_text for m in mentions):
+        mentioned = [t for t in formulas_text if any(m in t.upper() for m in mentions)]
+        if any(not _plain_mentions(t, name, mentions, _REF, _unquote) for t in mentioned):
             continue
         pointing = [t for t in names if any(m in t.upper() for m in mentions)]
-        if not pointing or not all(_PLAIN_NAME.match(t) for t in pointing):
+        if not (pointing or mentioned) or not all(_PLAIN_NAME.match(t) for t in pointing):
             continue
         if any(c.type not in ("n", "s", "b", "inlineStr")
                for c in sheet.xml.cells.values() if not c.is_empty):
             continue
         out[name.upper()] = sheet
     return out
+
+
+def _plain_mentions(text: str, sheet: str, mentions: tuple[str, ...], ref: Any, unquote: Any) -> bool:
+    """Whether every mention of ``sheet`` in ``text`` is a plain A1 cell or range."""
+    upper = text.upper()
+    count = sum(upper.count(m) for m in mentions)
+    plain = sum(1 for m in ref.finditer(text)
+                if m.group("sheet") and unquote(m.group("sheet")).upper() == sheet.upper() and m.group("c1"))
+    return plain == count
 
 
 def _formulas_value(cell: CellXml, strings: list[str]) -> Any:
@@ -396,7 +372,7 @@ class _PassResult:
 _KEY = re.compile(r"^'\[[^\]]+\](.+)'!([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)$")
 
 
-def _split_key(key: Any) -> tuple[str, str] | None:
+def _split_plain(key: Any) -> tuple[str, str] | None:
     if not isinstance(key, str) or isinstance(key, sh.Token):
         return None
     m = _KEY.match(key)
@@ -409,6 +385,10 @@ def _split_key(key: Any) -> tuple[str, str] | None:
 _COMPILED: collections.OrderedDict[tuple[Any, ...], tuple[Any, list[str]]] = collections.OrderedDict()
 #: At most this many compiled cells are kept (least recently used dropped first).
 COMPILED_CELLS_MAX = 20_000
+
+
+#: A sheet whose used rectangle has more cells than this is read cell by cell (see :meth:`_Model.push`).
+SPARSE_SHEET_CELLS = 5_000_000
 
 
 def clear_compiled() -> None:
@@ -436,6 +416,24 @@ class _Model(formulas.ExcelModel):
         self._engine = engine
         self.compile_messages: dict[str, list[str]] = {}
         self._names: tuple[int, Any, frozenset[str]] | None = None
+
+    def push(self, worksheet: Any, context: Any) -> Any:
+        """formulas walks every cell of a sheet's used rectangle; a sheet with one cell far out
+        (XFD1048576) would be billions of cells. Such a sheet is walked cell by cell instead (cells
+        that do not exist are blank; formulas adds the blanks a formula reads when it completes)."""
+        ws, ctx0 = self.add_sheet(worksheet, context)
+        if ws.max_row * ws.max_column <= SPARSE_SHEET_CELLS:
+            return super().push(worksheet, context)
+        references = self.references
+        formula_references = self.formula_references(ctx0)
+        formula_ranges = self.formula_ranges(ctx0)
+        ctx = {"external_links": self.external_links(ctx0)}
+        ctx.update(ctx0)
+        cells = [self.compile_cell(c, ctx, references, formula_references)
+                 for _, c in sorted(ws._cells.items()) if hasattr(c, "value")]
+        for cell in cells:
+            self.add_cell(sh.await_result(cell), ctx, formula_ranges)
+        return self
 
     def _name_key(self, references: Any) -> frozenset[str]:
         if self._names is None or self._names[0] != id(references) or self._names[1] is not references:
@@ -519,10 +517,21 @@ class _Spy:
 
 def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Sheet],
                   display_name: str, inputs: dict[str, _Sheet] | None = None,
-                  strings: list[str] | None = None) -> _PassResult:
+                  strings: list[str] | None = None, aliases: dict[str, str] | None = None,
+                  dates: dict[str, set[Pos]] | None = None,
+                  iterate: tuple[Any, dict[tuple[str, str], tuple[str, str]]] | None = None) -> _PassResult:
     from formulas.cell import Ref
 
+    back = {alias.upper(): real for real, alias in (aliases or {}).items()}
+
+    def _split_key(key: Any) -> tuple[str, str] | None:
+        split = _split_plain(key)
+        if split is None or not back:
+            return split
+        return back.get(split[0].upper(), split[0]), split[1]
+
     state = bridge.RunState(
+        date_cells=dates or {},
         hidden_rows={s.info.name.upper(): s.hidden_rows for s in sheets},
         filtered_sheets={s.info.name.upper() for s in sheets if s.has_filter},
         subtotal_cells=_subtotal_cells(sheets),
@@ -534,7 +543,7 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
             model.loads(str(path))
             model.finish()
         except Exception as exc:  # formulas raises many kinds for a formula it cannot read
-            _diagnose_parse_failure(sheets, display_name, exc)
+            _diagnose_parse_failure(model, sheets, exc)
         dsp = model.dsp
         for name, cell in model.cells.items():
             if isinstance(cell, Ref) or cell.func is None:
@@ -552,7 +561,9 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
                     value = _range_value(inputs[split[0].upper()], Area.parse(split[1]), strings or [])
                     feeds[node_id] = formulas.Ranges().push(node_id, value)
         solution = model.calculate(inputs=feeds) if feeds else model.calculate()
-        texts = _formula_texts(model, sheets)
+        if iterate is not None:
+            solution = _iterate(model, feeds, solution, iterate, _split_key)
+        texts = _formula_texts(model, sheets, aliases or {})
     values: dict[tuple[str, str], Any] = {}
     for key, value in solution.items():
         split = _split_key(key)
@@ -576,6 +587,46 @@ def _run_formulas(path: Path, engine: bridge.EngineFunctions, sheets: list[_Shee
     return _PassResult(values, raw, referenced, texts)
 
 
+def _iterate(model: Any, feeds: dict[str, Any], solution: Any,
+             iterate: tuple[Any, dict[tuple[str, str], tuple[str, str]]], split: Any) -> Any:
+    """Calculate again and again, each round feeding the shadow cells the values of the cells on
+    the cycles from the round before (:mod:`kostra_functions.engine.iteration`)."""
+    settings, shadow_of = iterate
+    nodes: dict[tuple[str, str], str] = {}
+    for node_id in model.dsp.data_nodes:
+        key = split(node_id)
+        if key is not None:
+            nodes[(key[0].upper(), key[1])] = node_id
+    pairs = [(nodes[sh_key], nodes[src]) for sh_key, src in shadow_of.items()
+             if sh_key in nodes and src in nodes]
+    if not pairs:
+        return solution
+    previous: dict[str, Any] = dict.fromkeys((src for _, src in pairs), 0.0)
+    for _ in range(settings.count):
+        shadow_feeds = {}
+        for shadow_node, src in pairs:
+            value = np.empty((1, 1), dtype=object)
+            value[0, 0] = previous[src]
+            shadow_feeds[shadow_node] = formulas.Ranges().push(shadow_node, value)
+        solution = model.calculate(inputs={**feeds, **shadow_feeds})
+        change = 0.0
+        current: dict[str, Any] = {}
+        for _, src in pairs:
+            v = solution.get(src)
+            v = v.value if hasattr(v, "value") else v
+            v = np.asarray(v, dtype=object).ravel()[0] if isinstance(v, np.ndarray) else v
+            current[src] = v
+            old = previous[src]
+            if isinstance(v, (int, float)) and isinstance(old, (int, float)) and not isinstance(v, bool):
+                change = max(change, abs(float(v) - float(old)))
+            elif v != old:
+                change = math.inf
+        previous = current
+        if change < settings.delta:
+            break
+    return solution
+
+
 @contextlib.contextmanager
 def _quiet_logs() -> Iterator[None]:
     """formulas/schedula log a traceback for every cell they cannot calculate; we report those cells
@@ -591,7 +642,8 @@ def _quiet_logs() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet]) -> dict[CellKey, str]:
+def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet],
+                   aliases: dict[str, str]) -> dict[CellKey, str]:
     """Formula text of every formula cell as openpyxl reads it (shared formulas translated)."""
     from formulas.excel import BOOK
 
@@ -601,9 +653,10 @@ def _formula_texts(model: formulas.ExcelModel, sheets: list[_Sheet]) -> dict[Cel
         return out
     book = books[0]
     for sheet in sheets:
-        if sheet.info.name not in book.sheetnames:
+        engine_name = aliases.get(sheet.info.name, sheet.info.name)
+        if engine_name not in book.sheetnames:
             continue
-        ws = book[sheet.info.name]
+        ws = book[engine_name]
         for cell in sheet.xml.formula_cells():
             value = ws.cell(cell.row, cell.col).value
             text = getattr(value, "text", value)
@@ -631,27 +684,39 @@ def _subtotal_cells(sheets: list[_Sheet]) -> dict[str, set[Pos]]:
     return out
 
 
-def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -> None:
-    bad = []
+class _Unreadable(Exception):
+    def __init__(self, cells: list[CellKey], reason: str) -> None:
+        super().__init__(reason)
+        self.cells = cells
+        self.reason = reason
+
+
+def _diagnose_parse_failure(model: Any, sheets: list[_Sheet], exc: Exception) -> None:
+    """Raise :class:`_Unreadable` naming the cells whose formula (as calculated) formulas cannot read."""
+    from formulas.excel import BOOK
+
+    bad: list[CellKey] = []
     parser = formulas.Parser()
+    books = [d[BOOK] for d in model.books.values() if BOOK in d]
     for sheet in sheets:
+        ws = None
+        if books:
+            upper = sheet.info.name.upper()
+            ws = next((books[0][n] for n in books[0].sheetnames if n.upper() == upper), None)
         for cell in sheet.xml.formula_cells():
             assert cell.formula is not None
             text = cell.formula.text
-            if not text:
+            if ws is not None:
+                value = ws.cell(cell.row, cell.col).value
+                text = getattr(value, "text", value) if value is not None else text
+                text = text[1:] if isinstance(text, str) and text.startswith("=") else text
+            if not isinstance(text, str) or not text:
                 continue
             try:
                 parser.ast("=" + bridge.normalize_formula(text))
             except Exception:
-                bad.append(f"  {sheet_ref(sheet.info.name, cell.ref)}: ={text}")
-    if bad:
-        raise WorkbookError(
-            f"{source}: formlene i disse cellene kan ikke tolkes av beregningsmotoren:\n"
-            + "\n".join(bad[:20]) + "\nIngen fil er skrevet."
-        ) from None
-    raise WorkbookError(
-        f"{source}: arbeidsboken kan ikke beregnes ({type(exc).__name__}: {exc}). Ingen fil er skrevet."
-    ) from exc
+                bad.append((sheet.info.name, (cell.row, cell.col)))
+    raise _Unreadable(bad, f"{type(exc).__name__}: {exc}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,10 +724,15 @@ def _diagnose_parse_failure(sheets: list[_Sheet], source: str, exc: Exception) -
 
 
 def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
-               folder: Path, inputs: dict[str, _Sheet] | None = None) -> Path:
+               folder: Path, inputs: dict[str, _Sheet] | None = None,
+               prep: formula_prep.Prepared | None = None) -> Path:
     """Write the package formulas reads for a pass (normalized names, spill ranges in place, the
-    cells of ``inputs`` sheets left out: they are fed as ranges)."""
+    cells of ``inputs`` sheets left out: they are fed as ranges; the texts :mod:`formula_prep`
+    prepared instead of the saved ones)."""
     replaced: dict[str, bytes] = {}
+    overrides = prep.overrides if prep is not None else {}
+    if prep is not None and prep.workbook is not None:
+        replaced[pkg.workbook_part] = prep.workbook
     for sheet in sheets:
         name = sheet.info.name
         if inputs and name.upper() in inputs:
@@ -670,7 +740,8 @@ def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[Cell
             continue
         new_areas = {pos: area for (s, pos), area in plan.areas.items() if s == name}
         blocked = {pos for (s, pos) in plan.blocked if s == name}
-        if not _calc_copy_changes(sheet, new_areas, blocked, texts):
+        own = {pos: text for (s, pos), text in overrides.items() if s == name}
+        if not own and not _calc_copy_changes(sheet, new_areas, blocked, texts):
             continue  # formulas reads this sheet as it is: no need to parse and rewrite it
         xml = SheetXml(pkg.data[sheet.info.part], sheet.xml.what)
         changed = False
@@ -679,12 +750,16 @@ def _calc_copy(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[Cell
             f = cell.formula
             assert f is not None
             text = texts.get((name, pos), f.text)
-            normalized = bridge.normalize_formula(text)
+            normalized = own.get(pos) or bridge.normalize_formula(text)
             if pos in blocked:
                 xml.replace_cell(cell, _formula_cell(xml, cell, [], f"{bridge.SPILL_FUNCTION}()"))
                 changed = True
             elif pos in new_areas:
                 attrs = [("t", "array"), ("ref", new_areas[pos].ref)]
+                xml.replace_cell(cell, _formula_cell(xml, cell, attrs, normalized))
+                changed = True
+            elif pos in own:
+                attrs = [(k, v) for k, v in f.attrs if f.get("t") != "shared" or k not in ("t", "ref", "si")]
                 xml.replace_cell(cell, _formula_cell(xml, cell, attrs, normalized))
                 changed = True
             elif normalized != f.text and f.text:
@@ -741,23 +816,24 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
     metadata = DynamicArrayMetadata.read(pkg)
     sheets = _load_sheets(pkg, metadata)
     display = pkg.path.name
-    _check_functions(sheets, engine, _defined_names(pkg), display)
+    strings = shared_strings(pkg)
+    parts = [(s.info.name, s.info.part, s.xml) for s in sheets]
+    prep = formula_prep.prepare(pkg, parts, strings, engine.knows)
+    prep.dates = formula_prep.date_cells(pkg, parts, prep.aliases)
     by_name = {s.info.name: s for s in sheets}
     plan = _initial_plan(sheets)
     texts: dict[CellKey, str] = {}
     calc = Calculation()
     used = plan
-    inputs = _input_sheets(pkg, sheets)
-    strings = shared_strings(pkg) if inputs else []
+    inputs = _input_sheets(pkg, sheets, prep) if not prep.aliases else {}
     with tempfile.TemporaryDirectory(prefix="kostra-beregn-") as tmp:
         folder = Path(tmp)
         result: _PassResult | None = None
         for attempt in range(1, MAX_PASSES + 1):
             used = plan
-            path = _calc_copy(pkg, sheets, used, texts, folder, inputs)
-            result = _run_formulas(path, engine, sheets, display, inputs, strings)
+            result = _run_pass(pkg, sheets, used, texts, folder, inputs, prep, engine, display, strings)
             if not texts:
-                texts = result.texts
+                texts = {**result.texts, **prep.originals}
             calc.passes = attempt
             plan = _next_plan(sheets, by_name, used, result)
             if plan.same_as(used) or not _depends_on_change(used, plan, result):
@@ -768,9 +844,70 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
                 f"(prøvde {MAX_PASSES} ganger); sjekk om en formel avhenger av sitt eget resultat."
             )
     assert result is not None
-    _collect(calc, sheets, used, plan, result, texts)
+    result = _with_iteration(pkg, sheets, used, texts, inputs, prep, engine, display, strings, result)
+    _collect(calc, sheets, used, plan, result, texts, prep.notes)
     calc._parsed = (pkg, sheets)
     return calc
+
+
+def _with_iteration(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str],
+                    inputs: dict[str, _Sheet], prep: formula_prep.Prepared, engine: bridge.EngineFunctions,
+                    display: str, strings: list[str], result: _PassResult) -> _PassResult:
+    """``result``, or — when the workbook enables iterative calculation and some formulas got no
+    value (a circular reference) — the result of iterating them as Excel does."""
+    from kostra_functions.engine import iteration
+
+    missing: set[CellKey] = set()
+    for sheet in sheets:
+        upper = sheet.info.name.upper()
+        for cell in sheet.xml.formula_cells():
+            pos = (cell.row, cell.col)
+            if pos in sheet.cse or (sheet.info.name, pos) in plan.blocked:
+                continue
+            area = plan.areas.get((sheet.info.name, pos))
+            if (upper, area.ref if area is not None else cell.ref) not in result.raw:
+                missing.add((sheet.info.name, pos))
+    if not missing or prep.facts is None:
+        return result
+    settings = iteration.settings(pkg)
+    if settings is None:
+        return result
+    shadow = iteration.shadows(missing, prep.facts)
+    if shadow is None:
+        return result
+    iter_prep = copy.copy(prep)
+    iter_prep.overrides = dict(prep.overrides)
+    for key in missing:
+        sheet_name, pos = key
+        by_name = next(s for s in sheets if s.info.name == sheet_name)
+        cell = by_name.xml.cells[pos]
+        assert cell.formula is not None
+        text = prep.overrides.get(key) or bridge.normalize_formula(texts.get(key) or cell.formula.text)
+        iter_prep.overrides[key] = iteration.shadowed_text(text, sheet_name, shadow, prep.facts)
+    shadow_of = {(s2.upper(), make_ref(*p2)): (s.upper(), make_ref(*p))
+                 for (s, p), (s2, p2) in shadow.items()}
+    with tempfile.TemporaryDirectory(prefix="kostra-iterasjon-") as tmp:
+        path = _calc_copy(pkg, sheets, plan, texts, Path(tmp), inputs, iter_prep)
+        return _run_formulas(path, engine, sheets, display, inputs, strings, prep.aliases, prep.dates,
+                             (settings, shadow_of))
+
+
+def _run_pass(pkg: Package, sheets: list[_Sheet], plan: _Plan, texts: dict[CellKey, str], folder: Path,
+              inputs: dict[str, _Sheet], prep: formula_prep.Prepared, engine: bridge.EngineFunctions,
+              display: str, strings: list[str]) -> _PassResult:
+    """One pass; a formula formulas cannot read gets ``#VALUE!`` (reported) and the pass is run again."""
+    for _ in range(3):
+        path = _calc_copy(pkg, sheets, plan, texts, folder, inputs, prep)
+        try:
+            return _run_formulas(path, engine, sheets, display, inputs, strings, prep.aliases,
+                                 prep.dates)
+        except _Unreadable as exc:
+            if not exc.cells:
+                raise WorkbookError(f"{display}: arbeidsboken kan ikke beregnes ({exc.reason}). "
+                                    "Ingen fil er skrevet.") from None
+            for key in exc.cells:
+                prep.give_error(key, "#VALUE!", "formelen kan ikke tolkes av beregningsmotoren")
+    raise WorkbookError(f"{display}: arbeidsboken kan ikke beregnes. Ingen fil er skrevet.")
 
 
 def _shape_of(raw: Any) -> tuple[int, int]:
@@ -874,7 +1011,7 @@ def _depends_on_change(old: _Plan, new: _Plan, result: _PassResult) -> bool:
 
 
 def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, result: _PassResult,
-             texts: dict[CellKey, str]) -> None:
+             texts: dict[CellKey, str], notes: dict[CellKey, tuple[str, str]] | None = None) -> None:
     """Values of every formula cell (and spilled cell) from the last pass, and the issues."""
     for sheet in sheets:
         name = sheet.info.name
@@ -887,8 +1024,10 @@ def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, 
             calc.formula_text[key] = text
             calc.formula_cells += 1
             if pos in sheet.cse:
-                _collect_cse(calc, name, sheet.cse[pos], result.values.get((upper, sheet.cse[pos].ref)),
-                             cell.ref, text)
+                area = sheet.cse[pos]
+                raw_cse = result.raw.get((upper, area.ref))
+                _collect_cse(calc, name, area, result.values.get((upper, area.ref)), cell.ref, text,
+                             raw_cse[0] if raw_cse is not None else None)
                 continue
             if key in plan.blocked:
                 calc.values[key] = ExcelError("#SPILL!")
@@ -920,20 +1059,31 @@ def _collect(calc: Calculation, sheets: list[_Sheet], used: _Plan, plan: _Plan, 
             v = calc.values.get(key)
             if isinstance(v, ExcelError):
                 message = "; ".join(dict.fromkeys(messages))
+                if notes and key in notes:
+                    message = notes[key][1]
                 if not message and v.code == "#NAME?":
                     message = "ukjent navn eller funksjon"
                 calc.issues.append(CellIssue(name, cell.ref, text, v.code, message))
 
 
-def _collect_cse(calc: Calculation, name: str, area: Area, value: Any, ref: str, text: str) -> None:
-    if value is None:
+def _collect_cse(calc: Calculation, name: str, area: Area, value: Any, ref: str, text: str,
+                 raw: Any = None) -> None:
+    """Values of a legacy (Ctrl+Shift+Enter) array formula over ``area``, placed as Excel places
+    them: the result from the top-left cell; a one-row result repeated down the range and a
+    one-column result across it; cells beyond the result #N/A. ``raw`` is the formula's own result
+    (``value`` is what formulas made of it for the range, which for a one-cell range of a larger
+    result is #VALUE! where Excel shows the first value)."""
+    if value is None and raw is None:
         _missing(calc, name, ref, text)
         return
-    matrix = _matrix(value)
+    matrix = _matrix(raw if raw is not None else value)
     errors = []
+    rows, cols = matrix.shape
     for (r, c) in area.cells():
         i, j = r - area.top, c - area.left
-        inside = i < matrix.shape[0] and j < matrix.shape[1]
+        i = 0 if rows == 1 else i
+        j = 0 if cols == 1 else j
+        inside = i < rows and j < cols
         v = plain_value(matrix[i, j]) if inside else ExcelError("#N/A")
         calc.values[(name, (r, c))] = v
         if isinstance(v, ExcelError):

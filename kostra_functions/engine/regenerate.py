@@ -37,8 +37,9 @@ from kostra_functions.engine.carryover import (
     carry_over,
     previous_workbook,
 )
+from kostra_functions.engine.motor import recalculate
 from kostra_functions.engine.package import WorkbookError
-from kostra_functions.engine.recalc import CellIssue, recalculate
+from kostra_functions.engine.recalc import CellIssue
 from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
 from kostra_functions.errors import KostraError
 
@@ -269,6 +270,7 @@ class Job:
     period: int
     out_dir: Path
     templates_dir: Path | None
+    motor: str | None = None  # the engine (kostra_functions.engine.motor); None: the default
 
 
 @dataclass
@@ -309,7 +311,7 @@ def run_job(job: Job) -> JobResult:
         # the output folder (a run killed here leaves nothing among the workbooks).
         with tempfile.TemporaryDirectory(prefix="kostra-mal-") as tmp:
             filled = fill_template(template, built, fill, Path(tmp) / "utfylt.xlsx")
-            result = recalculate(filled, target, overwrite=True)
+            result = recalculate(filled, target, overwrite=True, motor=job.motor)
         return JobResult(district.name, template.name, target, result.issues, carried=carried)
     except KostraError as exc:
         return JobResult(job.district.name, job.template, None, error=str(exc))
@@ -368,7 +370,8 @@ def _template_file(template: Template, templates_dir: Path | None) -> Path:
 def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None = None,
                year: int | None = None, templates: Sequence[str] | None = None, jobs: int = 1,
                templates_dir: str | Path | None = None,
-               progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None) -> list[JobResult]:
+               progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+               motor: str | None = None) -> list[JobResult]:
     """Regenerate every (district, template) workbook; returns one result per job."""
     districts = discover(data_dir, year)
     available = load_templates(templates_dir)
@@ -383,7 +386,7 @@ def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None 
         p = period if period is not None else load_district(d).last_period()
         if not 1 <= p <= 13:
             raise WorkbookError(f"{d.name}: perioden må være 1–13 (fikk {p}).")
-        job_list.extend(Job(d, name, p, out, tdir) for name in names)
+        job_list.extend(Job(d, name, p, out, tdir, motor) for name in names)
     results: list[JobResult] = []
     if jobs <= 1 or len(job_list) == 1:
         iterator: Iterable[Any] = map(run_job, job_list)

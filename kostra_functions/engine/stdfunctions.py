@@ -589,7 +589,29 @@ def corrected_functions(engine: Any) -> dict[str, Callable[..., Any]]:
         "SUBTOTAL": make_subtotal(engine),
         "ISNUMBER": _isnumber(),
         "IF": _if(),
+        "SEQUENCE": _safe(xsequence),
     }
+
+
+def xsequence(rows: Any, columns: Any = 1, start: Any = 1, step: Any = 1) -> Any:
+    """SEQUENCE(rows; [columns]; [start]; [step]) of Excel 365 (formulas lacks it): a table filled
+    row by row; an omitted argument is 1; zero rows or columns is #CALC!, fewer is #VALUE!, as in Excel."""
+    def whole(value: Any, default: float) -> float:
+        value = _scalar(value)
+        if value is sh.EMPTY or value is None or type(value).__name__ == "_Omitted":
+            return default
+        return _coerce_direct(value)
+
+    n_rows, n_cols = int(whole(rows, 1)), int(whole(columns, 1))
+    first, by = whole(start, 1), whole(step, 1)
+    if n_rows < 1 or n_cols < 1:
+        from kostra_functions.engine.bridge import CALC
+
+        return Error.errors["#VALUE!"] if n_rows < 0 or n_cols < 0 else CALC
+    if n_rows * n_cols > 1_048_576:
+        return Error.errors["#NUM!"]
+    values = first + by * np.arange(n_rows * n_cols, dtype=float).reshape(n_rows, n_cols)
+    return np.asarray(values, dtype=object).view(ff.Array)
 
 
 def _if() -> dict[str, Any]:
