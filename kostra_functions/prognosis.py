@@ -263,12 +263,14 @@ def default_method(ruleset: Any = None) -> str:
 def default_method_for(function: str, ruleset: Any = None) -> str:
     """The method a regenerated workbook proposes for one KOSTRA function (the «Metode» column).
 
-    The one place the per-function default is decided: today the rule set's default for every
-    function; a back-tested recommendation per function can be plugged in here and every regenerated
-    workbook follows it. A method the controller chose is kept on regeneration regardless.
+    The one place the per-function default is decided: the rule set's back-tested recommendation for
+    the function (``[prognose.metode_per_funksjon."NNN"]``, written by ``kostra prognose
+    --tilbaketest --lagre-metoder``), else the rule set's default method. A method the controller
+    chose is kept on regeneration regardless.
     """
-    del function  # same method for every function until a recommendation per function exists
-    return default_method(ruleset)
+    from kostra_functions.method_choice import recommended_method
+
+    return recommended_method(function, ruleset) or default_method(ruleset)
 
 
 def significance(ruleset: Any = None) -> tuple[float, float]:
