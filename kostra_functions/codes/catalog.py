@@ -623,8 +623,8 @@ class Catalog:
     def name(self, code: str, kind: str = "funksjon") -> str:
         """The Norwegian name of a valid code; raises like :meth:`validate`.
 
-        A name not confirmed by a source ends in « (usikkert navn)»; a name not found is
-        «(navn ikke funnet)». The raw name is :attr:`CodeEntry.name`.
+        As :attr:`CodeEntry.display_name`: the code list's name, or «Oslo-funksjon 691» / «Funksjon 691»
+        for a code without a sourced name. The raw name is :attr:`CodeEntry.name`.
         """
         return self.validate(code, kind).display_name
 
