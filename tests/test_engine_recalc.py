@@ -338,6 +338,50 @@ def test_dynamic_array_resizes_when_recalculated(tmp_path: Path) -> None:
     assert 'ref="B2:C2"' in text
 
 
+def _checked_table_engine() -> bridge.EngineFunctions:
+    """A table function shaped like KOSTRA_DUPLIKATER: a table with a header row and a rule-set
+    name in, one row per table row out (its first column with the rule set, and its third column)."""
+
+    def check(table: list[list[object]], ruleset: str) -> list[list[object]]:
+        return [[f"{row[0]} ({ruleset})", row[2]] for row in table[1:]]
+
+    fn = ExcelFunction(name="KOSTRA_TESTKONTROLL", impl=check, help="test",
+                       args=(Arg("tabell", "table", "tabell med overskrifter"),
+                             Arg("regelsett", "text", "regelsett")),
+                       category="Test", returns="array")
+    return bridge.EngineFunctions({**FUNCTIONS, fn.name: fn})
+
+
+def test_dynamic_array_over_named_ranges_only_is_calculated_with_their_values(tmp_path: Path) -> None:
+    """Regression: a function whose arguments are all references (here two defined names: a table
+    on a sheet with formula cells, and one constant cell) is run once by formulas while compiling,
+    with references that have no values yet; that run must be passed over, not kept as #VALUE!."""
+    wb = openpyxl.Workbook()
+    data = wb.active
+    data.title = "Bilag"
+    data.append(["bilag", "beløp", "dobbelt"])
+    data.append(["B1", 100, "=B2*2"])
+    data.append(["B2", 250, "=B3*2"])
+    data.append(["B3", 7, "=B4*2"])
+    setup = wb.create_sheet("Oppsett")
+    setup["A1"], setup["B1"] = "Regelsett", "oslo_bydel"
+    out_sheet = wb.create_sheet("Kontroll")
+    out_sheet["A2"] = "=KOSTRA_TESTKONTROLL(Bilagsliste,Regelsett_bilag)"
+    wb.defined_names["Bilagsliste"] = DefinedName("Bilagsliste", attr_text="Bilag!$A$1:$C$4")
+    wb.defined_names["Regelsett_bilag"] = DefinedName("Regelsett_bilag", attr_text="Oppsett!$B$1")
+    src = _save(wb, tmp_path / "kontroll.xlsx")
+    out = tmp_path / "kontroll_ut.xlsx"
+    result = recalculate(src, out, engine=_checked_table_engine())
+    assert result.issues == []
+    values = openpyxl.load_workbook(out, data_only=True)["Kontroll"]
+    # Column C of Bilag is calculated first: 100*2 = 200, 250*2 = 500, 7*2 = 14; the rule set is Oppsett!B1.
+    assert [[values.cell(r, c).value for c in (1, 2)] for r in (2, 3, 4)] == [
+        ["B1 (oslo_bydel)", 200], ["B2 (oslo_bydel)", 500], ["B3 (oslo_bydel)", 14]]
+    assert values["A5"].value is None
+    sheet_xml = Package.read(out).data[Package.read(out).sheets()[2].part].decode()
+    assert 'ref="A2:B4"' in sheet_xml and 'cm="1"' in sheet_xml
+
+
 def test_spill_never_overwrites_a_typed_cell(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

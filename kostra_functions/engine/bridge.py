@@ -43,6 +43,7 @@ import formulas.functions.operators as fops
 import formulas.tokens.operand as _operand
 import numpy as np
 import schedula as sh
+from formulas.errors import RangeValueError
 from formulas.tokens.operand import Empty, Error, XlError
 from formulas.tokens.operator import Operator, OperatorToken
 
@@ -299,7 +300,15 @@ def _make_engine_function(fn: ExcelFunction, engine: EngineFunctions) -> Callabl
                     continue
                 try:
                     value = arg.value
-                except Exception:
+                except RangeValueError:
+                    # No value yet: formulas evaluates a formula whose arguments are all references
+                    # once while compiling, with references that have no values. Passed over as
+                    # formulas' own wrapper does (no result), the call comes again with the values;
+                    # an answer here would be kept as the cell's constant result.
+                    return sh.bypass(sh.NONE)
+                except Exception as exc:
+                    engine.state.note(f"{fn.name}: argument {i + 1} kan ikke leses "
+                                      f"({type(exc).__name__}: {exc})")
                     return Error.errors["#VALUE!"]
                 converted = to_argument(value, as_table)
                 if isinstance(converted, list):
