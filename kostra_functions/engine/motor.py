@@ -99,7 +99,7 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
     check_output_path(src, out, overwrite)
     pkg = Package.read(src)
     calc = chosen.calculate(pkg)
-    write_calculation(pkg, calc, out)
+    write_calculation(pkg, calc, out, exclusive=not overwrite)
     return RecalcResult(src, out, calc)
 
 
