@@ -155,6 +155,7 @@ def build(book: Book) -> None:
         wd.cell(top + 1, 2, f'=IF(OR(A{top}="",{_NO_RULES}),"",{_call_detail(summary)})')
         for k in range(top + 1, top + DETAIL_BLOCK):
             wd.cell(k, 3).number_format = MONEY
+    wd.print_title_rows = "1:2"  # the blocks have no common heading row: repeat the title
     _fit_width(wd)
 
 
