@@ -12,6 +12,7 @@ in municipal accounts (expenses +, revenues −); deviation = budget − account
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -1537,8 +1538,20 @@ def _build(*groups: tuple[ExcelFunction, ...]) -> dict[str, ExcelFunction]:
     return table
 
 
+def _states_sign(fn: ExcelFunction) -> ExcelFunction:
+    """Every function that takes amounts states the one sign convention: in ``help`` where the
+    wizard's 255 characters leave room (the authority rows do), else at the end of ``details``."""
+    takes_amounts = any(a.type in ("number", "numbers", "table") for a in fn.args)
+    if not takes_amounts or SIGN in fn.help or SIGN in fn.details:
+        return fn
+    return dataclasses.replace(fn, details=f"{fn.details or fn.help} {SIGN}")
+
+
 #: The one table: Excel name → row. Faces iterate this; nothing else defines an Excel function.
-FUNCTIONS: dict[str, ExcelFunction] = _build(_CODES, _PROGNOSIS, _AUTHORITY, _CONTROLS, _METHOD_CHOICE)
+FUNCTIONS: dict[str, ExcelFunction] = {
+    name: _states_sign(fn)
+    for name, fn in _build(_CODES, _PROGNOSIS, _AUTHORITY, _CONTROLS, _METHOD_CHOICE).items()
+}
 
 
 def iter_functions() -> Iterator[ExcelFunction]:
