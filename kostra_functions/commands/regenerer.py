@@ -23,9 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--maler-mappe", type=Path, help="malmappen (standard: templates/ i prosjektet)")
     p.add_argument("--jobber", type=int, default=max(1, min(4, (os.cpu_count() or 1))),
                    help="antall prosesser som arbeider samtidig")
-    from kostra_functions.engine.motor import add_argument
+    from kostra_functions.engine.motor import REGENERATE_DEFAULT, add_argument
 
-    add_argument(p)
+    add_argument(p, default=REGENERATE_DEFAULT)
     p.set_defaults(func=run)
 
 
@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from kostra_functions import example_data
+    from kostra_functions.engine.motor import REGENERATE_DEFAULT
     from kostra_functions.engine.regenerate import regenerate
     from kostra_functions.formatting import count
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = regenerate(data, args.ut, period=args.periode, year=args.aar, templates=names,
                          jobs=args.jobber, templates_dir=args.maler_mappe, progress=progress,
-                         motor=args.motor)
+                         motor=args.motor or REGENERATE_DEFAULT)
     failed = 0
     for r in results:
         if r.error:
