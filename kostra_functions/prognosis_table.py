@@ -237,10 +237,10 @@ def _last_year_profiles(last_year: pd.DataFrame, *, year: int, ruleset: str | No
 def content_key(*parts: Any) -> str:
     """A hash of nested lists/values (Excel ranges), to cache work by the cells' content.
 
-    Each part is digested on its own (:func:`kostra_functions.excel.cache.content_digest`), so a
+    Each part is digested on its own (:func:`kostra_functions.digest.content_digest`), so a
     range the Excel face has already digested for its own cache is not hashed a second time.
     """
-    from kostra_functions.excel.cache import content_digest
+    from kostra_functions.digest import content_digest
 
     return hashlib.blake2b(b"".join(content_digest(p) for p in parts), digest_size=16).hexdigest()
 
