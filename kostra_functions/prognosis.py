@@ -145,12 +145,6 @@ def round_ore(amount: float) -> float:
     return value + 0.0  # no negative zero
 
 
-def round_ore_array(amounts: Any) -> np.ndarray:
-    """:func:`round_ore` over an array (NaN stays NaN)."""
-    arr = np.asarray(amounts, dtype=float)
-    return np.array([round_ore(x) for x in arr.ravel().tolist()], dtype=float).reshape(arr.shape)
-
-
 def format_amount(amount: float, decimals: int | None = None) -> str:
     """An amount in Norwegian notation: space as thousands separator, comma as decimal mark.
 
