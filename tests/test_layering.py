@@ -18,9 +18,10 @@ them). There are no exceptions: what the library and the faces both need (cell v
 lives in the library's bottom layer and the faces import it from there.
 
 Rule 2: no module imports an underscore-prefixed name (``_name``, not a dunder such as
-``__version__``) from another module of the package. A name another module needs is public,
-without the underscore, and has a docstring. A private module (``commands/_bilag.py``) may be
-imported only by the modules of its own package.
+``__version__``) from another module of the package, nor reaches one through a module it imported
+(``pg._finite`` after ``from kostra_functions import prognosis as pg``). A name another module needs
+is public, without the underscore, and has a docstring. A private module (``commands/_bilag.py``)
+may be imported only by the modules of its own package.
 
 Every import counts: module level, inside functions (lazy imports) and under ``TYPE_CHECKING``;
 relative imports are resolved first.
@@ -29,6 +30,7 @@ relative imports are resolved first.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,9 +75,14 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def _imports(module: str, path: Path) -> Iterator[tuple[int, str, str | None]]:
     """``(line, imported module, imported name or None)`` for every import in ``path``."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     package = module if _is_package(path) else module.rpartition(".")[0]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -90,6 +97,32 @@ def _imports(module: str, path: Path) -> Iterator[tuple[int, str, str | None]]:
                 target = node.module or ""
             for alias in node.names:
                 yield node.lineno, target, alias.name
+
+
+def _module_attributes(module: str, path: Path, modules: dict[str, Path]) -> Iterator[tuple[int, str, str]]:
+    """``(line, module, attribute)`` for every ``alias.attribute`` where ``alias`` names a module of
+    the package imported in ``path`` (``import kostra_functions.x as alias``,
+    ``from kostra_functions import x as alias``)."""
+    tree = _tree(path)
+    imported_from: dict[int, list[tuple[str, str]]] = {}
+    for line, target, name in _imports(module, path):
+        if name is not None:
+            imported_from.setdefault(line, []).append((target, name))
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name in modules:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            for target, name in imported_from.get(node.lineno, ()):
+                if f"{target}.{name}" in modules:
+                    bound = next(a.asname or a.name for a in node.names if a.name == name)
+                    aliases[bound] = f"{target}.{name}"
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in aliases):
+            yield node.lineno, aliases[node.value.id], node.attr
 
 
 def _where(path: Path, line: int) -> str:
@@ -139,4 +172,7 @@ def test_no_module_imports_another_modules_private_name() -> None:
             private = [part for part in target.split(".") if _is_private(part)]
             if private and target.rpartition(".")[0] != own_package:
                 wrong.append(f"{_where(path, line)} imports the private module {target}")
+        for line, target, attr in _module_attributes(module, path, modules):
+            if _is_private(attr) and target != module:
+                wrong.append(f"{_where(path, line)} uses {attr} of {target}")
     assert not wrong, "imports of another module's private names:\n" + "\n".join(wrong)
