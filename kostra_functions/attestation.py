@@ -96,8 +96,8 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.authority import format_kroner, normalise_key
+from kostra_functions.cells import as_excel_error, is_blank, to_date, to_number
 from kostra_functions.errors import KostraError, LedgerFormatError, RuleSetError
-from kostra_functions.excel import convert
 from kostra_functions.rulesets import RuleSet, load_ruleset
 
 ATTESTATION_RULESET = "okonomireglement"
@@ -496,7 +496,7 @@ def check_complete(p: Path, text: str, delimiter: str) -> None:
 
 def _header(cells: Sequence[Any], source: str, where: str) -> list[str]:
     """Normalised header names; two columns that normalise alike are refused (never one silently)."""
-    header = [normalise_key(str(c)) if not convert.is_blank(c) else "" for c in cells]
+    header = [normalise_key(str(c)) if not is_blank(c) else "" for c in cells]
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
         if not h:
@@ -577,7 +577,7 @@ def _read_xlsx(p: Path, sheet: str | None) -> tuple[list[str], list[_Row], str]:
         header_at = 0
         for number, record in enumerate(safety.guarded_rows(ws.iter_rows(values_only=True), where=label),
                                         start=1):
-            if not all(convert.is_blank(c) for c in record):
+            if not all(is_blank(c) for c in record):
                 header = _header(record, label, f"overskriftsraden (rad {number})")
                 header_at = number
                 break
@@ -589,7 +589,7 @@ def _read_xlsx(p: Path, sheet: str | None) -> tuple[list[str], list[_Row], str]:
         body = ws.iter_rows(min_row=header_at + 1, max_col=width, values_only=True)
         for number, record in enumerate(safety.guarded_rows(body, where=label, start=header_at + 1),
                                         start=header_at + 1):
-            if all(convert.is_blank(c) for c in record):
+            if all(is_blank(c) for c in record):
                 continue
             where = f"{p.name} ark «{ws.title}» rad {number}"
             cells = {h: (record[i] if i < len(record) else None) for i, h in enumerate(header[:width]) if h}
@@ -603,7 +603,7 @@ def _read_xlsx(p: Path, sheet: str | None) -> tuple[list[str], list[_Row], str]:
 
 def rows_from_range(table: Sequence[Sequence[Any]], name: str) -> tuple[list[str], list[_Row], str]:
     """An Excel range (first row = headers) as rows, for the Excel face."""
-    body = [list(r) for r in table if not all(convert.is_blank(c) for c in r)]
+    body = [list(r) for r in table if not all(is_blank(c) for c in r)]
     if not body:
         raise LedgerFormatError(f"Området «{name}» er tomt.")
     header = _header(body[0], f"«{name}»", "overskriftsraden (rad 1)")
@@ -663,11 +663,11 @@ class _Errors:
 
 def _text(value: Any, ref: str, errors: _Errors, missing: str | None = None) -> str | None:
     """A cell as stripped text; blank is None (an error ``missing`` when given)."""
-    if convert.is_blank(value):
+    if is_blank(value):
         if missing:
             errors.add(ref, missing)
         return None
-    err = convert.as_excel_error(value)
+    err = as_excel_error(value)
     if err is not None:
         errors.add(ref, f"cellen inneholder feilverdien {err.norwegian}")
         return None
@@ -680,12 +680,12 @@ def _text(value: Any, ref: str, errors: _Errors, missing: str | None = None) -> 
 
 
 def _amount(value: Any, ref: str, errors: _Errors, *, required: bool) -> float | None:
-    if convert.is_blank(value):
+    if is_blank(value):
         if required:
             errors.add(ref, "beløpet mangler")
         return None
     try:
-        return convert.to_number(value, "beløp")
+        return to_number(value, "beløp")
     except KostraError as exc:
         errors.add(ref, exc.message)
         return None
@@ -828,9 +828,9 @@ def vouchers_from_rows(
         available = _amount(c.get("disponibelt"), ref.get("disponibelt", row.where), errors, required=False)
         when = c.get("dato")
         parsed_date = None
-        if not convert.is_blank(when):
+        if not is_blank(when):
             try:
-                parsed_date = convert.to_date(when, "dato")
+                parsed_date = to_date(when, "dato")
             except KostraError as exc:
                 errors.add(ref["dato"], exc.message)
         if voucher and amount is not None and responsibility and payee:

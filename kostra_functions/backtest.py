@@ -153,8 +153,8 @@ def read_history(path: str | Path) -> History:
     Amounts in kroner (expenses +, revenues −) as numbers or Norwegian text («1 234,50»). A bad
     value is a :class:`LedgerFormatError` naming file, row and column.
     """
+    from kostra_functions.cells import parse_amount_text
     from kostra_functions.errors import KostraError
-    from kostra_functions.excel.convert import parse_amount_text
     from kostra_functions.ledger import load_table, normalise_header
 
     if Path(path).is_dir():

@@ -37,7 +37,7 @@ What is accepted
 * CSV separated by ``;`` (also tab or ``,``, recognised from the header row), decimal comma
   (decimal point for ``,``-separated files); thousands separated by space, no-break space or dots
   (``"1 234 567,50"``, ``"1.234,50"``), trailing minus, ``kr``; all through
-  :func:`kostra_functions.excel.convert.parse_amount_text`, with a vectorised fast path for plain
+  :func:`kostra_functions.cells.parse_amount_text`, with a vectorised fast path for plain
   columns. An amount such as ``"1,234"`` (1–3 digits, a separator and exactly three digits) is
   refused as ambiguous, exactly as the Excel functions refuse it.
 * Text encodings: UTF-8 (with or without BOM) or Windows-1252 (what Agresso and Excel write on
@@ -84,8 +84,8 @@ import numpy as np
 import pandas as pd
 
 from kostra_functions import formatting, safety
+from kostra_functions.cells import MAX_AMOUNT, as_excel_error, parse_amount_text
 from kostra_functions.errors import InvalidArgumentError, KostraError, LedgerFormatError
-from kostra_functions.excel.convert import MAX_AMOUNT, as_excel_error, parse_amount_text
 from kostra_functions.rulesets import RuleSet, load_ruleset
 
 __all__ = [
@@ -182,7 +182,9 @@ def _show(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _rows_text(rows: Sequence[int], total: int | None = None, shown: int = 5) -> str:
+def rows_text(rows: Sequence[int], total: int | None = None, shown: int = 5) -> str:
+    """Row numbers as a Norwegian message names them: «rad 3», «rad 3, 4 og 7», or the first
+    ``shown`` and how many more («rad 2, 3, 4, 5, 6 og 12 rader til»)."""
     total = len(rows) if total is None else total
     first = [str(r) for r in list(rows)[:shown]]
     if total == 1:
@@ -228,7 +230,7 @@ class _Problems:
         rows = [int(r) for r in rows]
         if not rows:
             return
-        where = _rows_text(rows)
+        where = rows_text(rows)
         if column is not None:
             where += ", " + column.describe()
         self.items.append((rows[0], f"{where}: {message}"))

@@ -44,7 +44,7 @@ import pandas as pd
 from kostra_functions import areas
 from kostra_functions.codes.catalog import Catalog
 from kostra_functions.errors import InvalidArgumentError, InvalidCodeError, KostraError, OutOfRangeError
-from kostra_functions.ledger import _rows_text, load_table
+from kostra_functions.ledger import load_table, rows_text
 from kostra_functions.rulesets import RuleSet, load_ruleset
 
 __all__ = [
@@ -103,7 +103,7 @@ class _CodeProblems:
 
     def add(self, rows: np.ndarray, message: str) -> None:
         rows = np.sort(rows)
-        self.items.append((int(rows[0]) if len(rows) else 0, f"{_rows_text(rows.tolist())}: {message}"))
+        self.items.append((int(rows[0]) if len(rows) else 0, f"{rows_text(rows.tolist())}: {message}"))
 
     def raise_if_any(self) -> None:
         if not self.items:

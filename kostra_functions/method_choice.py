@@ -39,7 +39,7 @@ def _function_code(function: Any) -> str:
 def _entries(ruleset: Any) -> dict[str, str]:
     """Function → canonical method of a rule set's table (computed once per loaded rule set)."""
     rs = load_ruleset(ruleset)
-    return pg._rule_value(rs, "metode_per_funksjon", _read_entries)  # type: ignore[no-any-return]
+    return pg.cached_rule_value(rs, "metode_per_funksjon", _read_entries)  # type: ignore[no-any-return]
 
 
 def _read_entries(rs: Any) -> dict[str, str]:

@@ -145,12 +145,6 @@ def round_ore(amount: float) -> float:
     return value + 0.0  # no negative zero
 
 
-def round_ore_array(amounts: Any) -> np.ndarray:
-    """:func:`round_ore` over an array (NaN stays NaN)."""
-    arr = np.asarray(amounts, dtype=float)
-    return np.array([round_ore(x) for x in arr.ravel().tolist()], dtype=float).reshape(arr.shape)
-
-
 def format_amount(amount: float, decimals: int | None = None) -> str:
     """An amount in Norwegian notation: space as thousands separator, comma as decimal mark.
 
@@ -170,7 +164,8 @@ def term(amount: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _share_text(share: float) -> str:
+def share_text(share: float) -> str:
+    """A share as messages show it: four decimals with a decimal comma (``0,2500``)."""
     return f"{share:.4f}".replace(".", ",")
 
 
@@ -207,7 +202,9 @@ def check_period(period: Any) -> int:
     return p
 
 
-def _finite(value: Any, arg: str) -> float:
+def finite_number(value: Any, arg: str) -> float:
+    """``value`` as a finite float, or a Norwegian error naming ``arg`` (blank, SANN/USANN, text,
+    NaN or infinity)."""
     if type(value) is float and value - value == 0.0:  # fast path: a finite float (NaN/inf give NaN)
         return value
     if value is None:
@@ -227,7 +224,8 @@ def _finite(value: Any, arg: str) -> float:
 _RULE_VALUES: dict[tuple[Any, str], Any] = {}
 
 
-def _rule_value(rs: Any, what: str, compute: Any) -> Any:
+def cached_rule_value(rs: Any, what: str, compute: Any) -> Any:
+    """``compute(rs)``, computed once per loaded rule set ``rs`` and value name ``what``."""
     key = (rs, what)
     try:
         return _RULE_VALUES[key]
@@ -242,7 +240,7 @@ def _rule_value(rs: Any, what: str, compute: Any) -> Any:
 
 def carried_forward_from(ruleset: Any = None) -> int:
     """The first period in which the carried-forward result counts (``[prognose] fremfort_fra_periode``)."""
-    return int(_rule_value(load_ruleset(ruleset), "fremfort_fra", _carried_forward_from))
+    return int(cached_rule_value(load_ruleset(ruleset), "fremfort_fra", _carried_forward_from))
 
 
 def _carried_forward_from(rs: Any) -> int:
@@ -257,7 +255,7 @@ def _carried_forward_from(rs: Any) -> int:
 
 def default_method(ruleset: Any = None) -> str:
     """The rule set's default method (``[prognose] standard_metode``), else :data:`DEFAULT_METHOD`."""
-    return str(_rule_value(load_ruleset(ruleset), "standard_metode", _default_method))
+    return str(cached_rule_value(load_ruleset(ruleset), "standard_metode", _default_method))
 
 
 def default_method_for(function: str, ruleset: Any = None) -> str:
@@ -309,12 +307,12 @@ def project_profile(actual_ytd: float, share: float) -> float:
     """``actual_ytd / share``; ``share`` is the part of the year's amount normally spent by now."""
     if not share > 0:
         raise OutOfRangeError(
-            f"Profilandelen er {_share_text(share)}; den må være større enn 0 for metoden profil."
+            f"Profilandelen er {share_text(share)}; den må være større enn 0 for metoden profil."
         )
     value = actual_ytd / share
     if not abs(value) < MAX_PROJECTION:
         raise OutOfRangeError(
-            f"Profilandelen {_share_text(share)} gir en prognose på {format_amount(value)} kr, over "
+            f"Profilandelen {share_text(share)} gir en prognose på {format_amount(value)} kr, over "
             "1 000 mrd. kr, der tallene ikke lenger er nøyaktige til øre; andelen er for liten. Velg en "
             "annen metode eller en annen profil."
         )
@@ -335,7 +333,7 @@ def _profile_parts(
     profile: Sequence[float], period: int, *, arg: str = "profil"
 ) -> tuple[float, float, float]:
     """``(cumulative to period, total, share)`` of a profile; see :func:`profile_share`."""
-    values = [_finite(v, f"{arg}[{i + 1}]") for i, v in enumerate(profile)]
+    values = [finite_number(v, f"{arg}[{i + 1}]") for i, v in enumerate(profile)]
     if len(values) not in (MONTHS, YEAR_END_PERIOD):
         raise InvalidArgumentError(
             f"Argumentet «{arg}» skal ha 12 månedsbeløp (eller 13 med årsavslutningsperioden), "
@@ -350,7 +348,7 @@ def _profile_parts(
     share = math.fsum(values[:period]) / total
     if not share > 0:
         raise OutOfRangeError(
-            f"Profilen i «{arg}» gir andel {_share_text(share)} t.o.m. periode {period} "
+            f"Profilen i «{arg}» gir andel {share_text(share)} t.o.m. periode {period} "
             f"({format_amount(math.fsum(values[:period]))} av {format_amount(total)}); andelen må "
             "være større enn 0 for metoden profil. Velg en annen metode eller en annen profil."
         )
@@ -431,15 +429,15 @@ def projection(
     """
     method = normalise_method(method)
     period = check_period(period)
-    budget = _finite(adjusted_budget, "justert_budsjett")
-    actual = _finite(actual_ytd, "regnskap_hittil")
+    budget = finite_number(adjusted_budget, "justert_budsjett")
+    actual = finite_number(actual_ytd, "regnskap_hittil")
     if method == MANUAL:
         if manual_projection is None:
             raise MissingArgumentError(
                 "Metoden manuell krever controllerens egen prognose for årsregnskapet "
                 "(argumentet «budsjett_hittil_eller_profil»)."
             )
-        value = _finite(manual_projection, "manuell prognose")
+        value = finite_number(manual_projection, "manuell prognose")
         return _projection(MANUAL, period, value,
                           lambda: f"Manuell: controllerens prognose {format_amount(value)}")
     if period == 0:
@@ -470,7 +468,7 @@ def projection(
                 f"Metoden periodisert krever periodisert budsjett t.o.m. periode {period} "
                 "(argumentet «budsjett_hittil_eller_profil»)."
             )
-        bytd = _finite(budget_ytd, "budsjett hittil")
+        bytd = finite_number(budget_ytd, "budsjett hittil")
         value = project_periodised(actual, budget, bytd)
         return _projection(
             PERIODISED, period, value,
@@ -487,7 +485,7 @@ def projection(
         cum, total, share = _profile_parts(profile, period)
         parts: tuple[float, float] | None = (cum, total)
     else:
-        share = _finite(share, "andel")
+        share = finite_number(share, "andel")
         parts = None
     value = project_profile(actual, share)
 
@@ -495,8 +493,8 @@ def projection(
         how = f"andel t.o.m. periode {period} = "
         if parts is not None:
             how += f"{format_amount(parts[0])} / {format_amount(parts[1])} = "
-        how += _share_text(share) + (" etter profilen" if parts is not None else "")
-        return f"Profil: {format_amount(actual)} / {_share_text(share)} = {format_amount(value)} ({how})"
+        how += share_text(share) + (" etter profilen" if parts is not None else "")
+        return f"Profil: {format_amount(actual)} / {share_text(share)} = {format_amount(value)} ({how})"
 
     return _projection(PROFILE, period, value, text, share=share)
 
@@ -587,9 +585,9 @@ def prognosis(
 
 def _assemble(proj: Projection, adjusted_budget: float, actual_ytd: float, measures: float,
               carried_forward: float, central_allocations: float, cf_from: int) -> Prognosis:
-    measures_ = check_measures(round_ore(_finite(measures, "tiltak")), proj.period)
-    cf_given = round_ore(_finite(carried_forward, "fremført"))
-    alloc = round_ore(_finite(central_allocations, "avsetninger"))
+    measures_ = check_measures(round_ore(finite_number(measures, "tiltak")), proj.period)
+    cf_given = round_ore(finite_number(carried_forward, "fremført"))
+    alloc = round_ore(finite_number(central_allocations, "avsetninger"))
     budget = round_ore(float(adjusted_budget))
     cf = cf_given if proj.period >= cf_from else 0.0
     projected = round_ore(proj.value)

@@ -237,10 +237,10 @@ def _last_year_profiles(last_year: pd.DataFrame, *, year: int, ruleset: str | No
 def content_key(*parts: Any) -> str:
     """A hash of nested lists/values (Excel ranges), to cache work by the cells' content.
 
-    Each part is digested on its own (:func:`kostra_functions.excel.cache.content_digest`), so a
+    Each part is digested on its own (:func:`kostra_functions.digest.content_digest`), so a
     range the Excel face has already digested for its own cache is not hashed a second time.
     """
-    from kostra_functions.excel.cache import content_digest
+    from kostra_functions.digest import content_digest
 
     return hashlib.blake2b(b"".join(content_digest(p) for p in parts), digest_size=16).hexdigest()
 
@@ -401,7 +401,7 @@ def compute_arrays(
         amounts[name] = {}
         for key, value in mapping.items():
             fk = _split_key(key, name)
-            amounts[name][fk] = amounts[name].get(fk, 0.0) + pg._finite(value, f"{name} for {fk[0]}")
+            amounts[name][fk] = amounts[name].get(fk, 0.0) + pg.finite_number(value, f"{name} for {fk[0]}")
             wanted.add(fk)
     manual: dict[str, float] = {}
     for key, value in adj.manual_projections.items():
@@ -410,7 +410,7 @@ def compute_arrays(
             raise InvalidArgumentError(
                 f"Manuell prognose for funksjon {function} gis for hele funksjonen, ikke per resultatenhet."
             )
-        manual[function] = pg._finite(value, f"manuell prognose for {function}")
+        manual[function] = pg.finite_number(value, f"manuell prognose for {function}")
     methods_by_function = {_split_key(k, "metode")[0]: pg.normalise_method(v, default=method_)
                            for k, v in adj.methods.items()}
     manual_functions = set(manual) | {f for f, m in methods_by_function.items() if m == pg.MANUAL}
@@ -588,7 +588,7 @@ def _shares(basis: DistrictBasis, block: np.ndarray, functions: np.ndarray, budg
         for key, values in source.items():
             for b in (ORDINARY, EARMARKED):
                 budget_profiles[(b, _split_key(key, "profil")[0])] = np.asarray(
-                    [pg._finite(v, f"profil for {key}") for v in values], dtype=float)
+                    [pg.finite_number(v, f"profil for {key}") for v in values], dtype=float)
         label = "oppgitt profil"
     else:
         raise InvalidArgumentError(f"Profilen «{source}» er ukjent; bruk «budsjett» eller «fjoråret».")
@@ -643,7 +643,7 @@ def _explain_row(row: Mapping[str, Any], period: int, share: float, carried_give
         if manual_function:
             head += " (funksjonen har manuell prognose; resultatenheten er fremskrevet periodisert)"
     else:
-        head = f"Profil: {f(actual)} / {pg._share_text(share)} = {f(row['prognose'])}"
+        head = f"Profil: {f(actual)} / {pg.share_text(share)} = {f(row['prognose'])}"
     p = pg.Prognosis(
         method=method, period=period, adjusted_budget=budget, actual_ytd=actual,
         projection=row["prognose"], measures=row["tiltak"], expected_accounts=row["forventet_regnskap"],

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from kostra_functions.excel.convert import ExcelError
+from kostra_functions.cells import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.versioning import data_version
 

@@ -51,8 +51,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from kostra_functions.cells import ExcelError
 from kostra_functions.errors import KostraError
-from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import ExcelFunction
 from kostra_functions.server_batch import BATCH_PATH

@@ -293,12 +293,3 @@ def test_helpers() -> None:
     assert format_kroner(1_234_567.5) == "1 234 567,50 kr"
     assert normalise_key(" Flytting mellom år ") == "flytting_mellom_ar"
 
-
-def test_module_examples() -> None:
-    import doctest
-
-    from kostra_functions import authority, investment, vat, yearend
-
-    for module in (authority, yearend, investment, vat):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

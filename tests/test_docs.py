@@ -334,6 +334,29 @@ def test_links_to_files_in_the_repository_exist() -> None:
         assert (GUIDE.parent / target).exists(), f"the guide links to {target}, which does not exist"
 
 
+def _repository_markdown() -> list[Path]:
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for folder in ("addin", "templates", "workbooks", "benchmarks", "kostra_functions"):
+        files += sorted((ROOT / folder).rglob("*.md"))
+    return files
+
+
+def test_readme_and_docs_link_only_inside_the_repository() -> None:
+    """A link in the README or any document of the repository points to a file in the repository
+    that exists (or to the web, or to a heading); never to ``../shared`` or a machine path."""
+    files = _repository_markdown()
+    assert ROOT / "docs" / "ARCHITECTURE.md" in files
+    wrong = []
+    for path in files:
+        for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text(encoding="utf-8")):
+            if re.match(r"^(?:[a-z]+:|#)", target):
+                continue
+            resolved = (path.parent / target.split("#")[0]).resolve()
+            if not resolved.is_relative_to(ROOT) or not resolved.exists():
+                wrong.append(f"{path.relative_to(ROOT)} → {target}")
+    assert not wrong, "links outside the repository or to missing files: " + ", ".join(wrong)
+
+
 def github_anchor(heading: str) -> str:
     """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())

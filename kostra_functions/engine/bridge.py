@@ -17,7 +17,7 @@ so nothing leaks between tests or between two engines in one process.
 
 Cell values are converted once, like the xlwings face does: a ``formulas`` range arrives as a numpy
 array whose blanks are ``EMPTY`` and whose errors are ``XlError``; we hand the row plain values
-(``None``, floats, text, booleans, :class:`~kostra_functions.excel.convert.ExcelError`), a single
+(``None``, floats, text, booleans, :class:`~kostra_functions.cells.ExcelError`), a single
 cell as a scalar and a larger range as a list of rows, exactly what xlwings passes. The row's answer
 comes back as a value, a table (a numpy array that spills) or an error value with the same code
 (``#N/A`` stays ``#N/A``); the Norwegian reason is kept for the report.
@@ -47,7 +47,7 @@ from formulas.errors import RangeValueError
 from formulas.tokens.operand import Empty, Error, XlError
 from formulas.tokens.operator import Operator, OperatorToken
 
-from kostra_functions.excel.convert import ExcelError
+from kostra_functions.cells import ExcelError
 from kostra_functions.excel.spec import ExcelFunction
 
 #: Prefixes a saved workbook may put before an add-in / custom function name.

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kostra_functions.cells import ExcelError
 from kostra_functions.engine.package import Package, make_ref
 from kostra_functions.engine.recalc import CellIssue, iter_stored_values, sheet_ref, values_equal
 from kostra_functions.errors import KostraError
-from kostra_functions.excel.convert import ExcelError
 from kostra_functions.formatting import number
 
 

@@ -154,7 +154,7 @@ def _local_names(pkg: Package) -> dict[tuple[str, str], str]:
         text = (el.text or "").strip()
         if local is None or not local.isdigit() or int(local) >= len(order):
             continue
-        m = _REF.fullmatch(text)
+        m = FORMULA_REFERENCE.fullmatch(text)
         if m and m.group("sheet"):
             out[(order[int(local)].upper(), (el.get("name") or "").upper())] = text
     return out
@@ -428,7 +428,9 @@ def _rewrite_structured(text: str, facts: WorkbookFacts, sheet: str, row: int,
 # References: parse, cut to the used area, alias sheet names
 
 _SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u00c0-\uffff][\w.\u00c0-\uffff]*)"
-_REF = re.compile(
+#: A reference in a formula's text: a cell, a cell range, whole columns or whole rows, with an
+#: optional sheet.
+FORMULA_REFERENCE = re.compile(
     rf"(?<![\w.\"\]])(?:(?P<sheet>{_SHEET})!)?"
     r"(?:(?P<c1>\$?[A-Za-z]{1,3}\$?\d+)(?::(?P<c2>\$?[A-Za-z]{1,3}\$?\d+))?"
     r"|(?P<k1>\$?[A-Za-z]{1,3}):(?P<k2>\$?[A-Za-z]{1,3})"
@@ -441,7 +443,8 @@ _AGGREGATE = re.compile(r"(?:SUM|COUNT|COUNTA|MIN|MAX|AVERAGE|PRODUCT)\(\s*$", r
 BIG_RANGE = 50_000
 
 
-def _unquote(sheet: str) -> str:
+def unquote_sheet(sheet: str) -> str:
+    """A sheet name as written in a formula without its quotes: ``'Mitt ark'`` → ``Mitt ark``."""
     return sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
 
 
@@ -459,8 +462,10 @@ class _Ref:
     single: bool
 
 
-def _parse_ref(m: re.Match[str]) -> _Ref | None:
-    sheet = _unquote(m.group("sheet")) if m.group("sheet") else None
+def parse_reference_match(m: re.Match[str]) -> _Ref | None:
+    """The reference a :data:`FORMULA_REFERENCE` match stands for, or ``None`` when it is
+    not one (it reaches beyond Excel's grid)."""
+    sheet = unquote_sheet(m.group("sheet")) if m.group("sheet") else None
     if m.group("c1"):
         a = _CELL.match(m.group("c1"))
         b = _CELL.match(m.group("c2") or m.group("c1"))
@@ -482,7 +487,8 @@ def _parse_ref(m: re.Match[str]) -> _Ref | None:
     return ref
 
 
-def _format(ref: _Ref, sheet: str | None, facts: WorkbookFacts) -> str:
+def format_reference(ref: _Ref, sheet: str | None, facts: WorkbookFacts) -> str:
+    """A reference written back into a formula, its sheet under the workbook's alias when it has one."""
     prefix = ""
     if sheet is not None:
         alias = facts.aliases.get(sheet) or next(
@@ -527,10 +533,10 @@ def _cut(ref: _Ref, f: SheetFacts, trim_start: bool) -> _Ref:
 def _rewrite_refs(text: str, facts: WorkbookFacts, own_sheet: str | None) -> str:
     spans = _protected_spans(text)
     out, i = [], 0
-    for m in _REF.finditer(text):
+    for m in FORMULA_REFERENCE.finditer(text):
         if _in_spans(m.start(), spans):
             continue
-        ref = _parse_ref(m)
+        ref = parse_reference_match(m)
         if ref is None:
             continue
         sheet = ref.sheet or own_sheet
@@ -548,7 +554,7 @@ def _rewrite_refs(text: str, facts: WorkbookFacts, own_sheet: str | None) -> str
         if not changed and not aliased:
             continue
         out.append(text[i:m.start()])
-        out.append(_format(ref, ref.sheet, facts))
+        out.append(format_reference(ref, ref.sheet, facts))
         i = m.end()
     return "".join(out) + text[i:]
 
@@ -572,9 +578,9 @@ def _value_of(arg: str, facts: WorkbookFacts, own_sheet: str) -> Any:
         return float(arg)
     if arg.upper() in ("TRUE", "FALSE"):
         return arg.upper() == "TRUE"
-    m = _REF.fullmatch(arg)
+    m = FORMULA_REFERENCE.fullmatch(arg)
     if m and m.group("c1") and not m.group("c2"):
-        ref = _parse_ref(m)
+        ref = parse_reference_match(m)
         sheet = facts.sheet(ref.sheet or own_sheet) if ref else None
         if ref is not None and sheet is not None:
             if (ref.top, ref.left) in sheet.constants:
@@ -642,22 +648,22 @@ def _indirect(args: list[str], facts: WorkbookFacts, own_sheet: str) -> str:
     text = _text(_value_of(args[0], facts, own_sheet)).strip()
     if len(args) > 1 and args[1] and _value_of(args[1], facts, own_sheet) in (False, 0.0):
         text = _r1c1(text)
-    m = _REF.fullmatch(text)
-    if not m or _parse_ref(m) is None:
+    m = FORMULA_REFERENCE.fullmatch(text)
+    if not m or parse_reference_match(m) is None:
         table = re.fullmatch(r"([\w.\u00c0-\uffff]+)\[(.*)\]", text)
         if table and table.group(1).upper() in facts.tables:
             return _structured(facts.tables[table.group(1).upper()], table.group(2), 0, own_sheet)
         raise Unsupported("#REF!", f"INDIRECT: «{text}» er ikke en referanse")
-    ref = _parse_ref(m)
+    ref = parse_reference_match(m)
     assert ref is not None
     if ref.sheet is not None and facts.sheet(ref.sheet) is None:
         raise Unsupported("#REF!", f"INDIRECT: arket «{ref.sheet}» finnes ikke")
-    return _format(ref, ref.sheet, facts) if ref.sheet else m.group(0)
+    return format_reference(ref, ref.sheet, facts) if ref.sheet else m.group(0)
 
 
 def _offset(args: list[str], facts: WorkbookFacts, own_sheet: str) -> str:
-    m = _REF.fullmatch(args[0].strip())
-    if not m or len(args) < 3 or (ref := _parse_ref(m)) is None:
+    m = FORMULA_REFERENCE.fullmatch(args[0].strip())
+    if not m or len(args) < 3 or (ref := parse_reference_match(m)) is None:
         raise Unsupported("#VALUE!", "OFFSET: første argument er ikke en fast referanse")
     rows, cols = (_number(_value_of(a, facts, own_sheet)) if a else 0 for a in args[1:3])
     height = _number(_value_of(args[3], facts, own_sheet)) if len(args) > 3 and args[3] else \
@@ -670,7 +676,7 @@ def _offset(args: list[str], facts: WorkbookFacts, own_sheet: str) -> str:
         raise Unsupported("#REF!", "OFFSET peker utenfor regnearket")
     new = _Ref(ref.sheet, top, left, top + height - 1, left + width - 1, False, False, False, False,
                height == 1 and width == 1)
-    return _format(new, ref.sheet, facts) if ref.sheet else _format(new, None, facts)
+    return format_reference(new, ref.sheet, facts) if ref.sheet else format_reference(new, None, facts)
 
 
 def _cell(args: list[str], facts: WorkbookFacts, own_sheet: str) -> str:

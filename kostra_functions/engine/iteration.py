@@ -16,7 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kostra_functions.engine.formula_rewrite import _REF, WorkbookFacts, _format, _parse_ref
+from kostra_functions.engine.formula_rewrite import (
+    FORMULA_REFERENCE,
+    WorkbookFacts,
+    format_reference,
+    parse_reference_match,
+)
 from kostra_functions.engine.package import MAIN_NS, MAX_COL, Package, make_ref, safe_parse
 
 Pos = tuple[int, int]
@@ -60,10 +65,10 @@ def shadowed_text(text: str, own_sheet: str, shadow: dict[CellKey, CellKey], fac
     upper = {(s.upper(), p): (s2, p2) for (s, p), (s2, p2) in shadow.items()}
     strings = [m.span() for m in re.finditer(r'"(?:[^"]|"")*"', text)]
     out, i = [], 0
-    for m in _REF.finditer(text):
+    for m in FORMULA_REFERENCE.finditer(text):
         if any(a <= m.start() < b for a, b in strings) or not m.group("c1") or m.group("c2"):
             continue
-        ref = _parse_ref(m)
+        ref = parse_reference_match(m)
         if ref is None:
             continue
         sheet = ref.sheet or own_sheet
@@ -74,6 +79,6 @@ def shadowed_text(text: str, own_sheet: str, shadow: dict[CellKey, CellKey], fac
         r, c = target[1]
         ref.top = ref.bottom = r
         ref.left = ref.right = c
-        out.append(_format(ref, ref.sheet, facts) if ref.sheet else make_ref(r, c))
+        out.append(format_reference(ref, ref.sheet, facts) if ref.sheet else make_ref(r, c))
         i = m.end()
     return "".join(out) + text[i:]

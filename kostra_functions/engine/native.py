@@ -20,7 +20,7 @@ How a workbook is calculated:
 
 Arguments reach the table's rows converted as in the ``formulas`` bridge and the xlwings face: a
 single cell as a scalar, a range as a list of rows, blanks as ``None``, numbers as floats, error
-values as :class:`~kostra_functions.excel.convert.ExcelError`. A function or feature the engine
+values as :class:`~kostra_functions.cells.ExcelError`. A function or feature the engine
 lacks gives that cell an Excel error value and a line in the report; nothing is refused.
 """
 
@@ -35,6 +35,7 @@ from typing import Any
 
 import formualizer as fz
 
+from kostra_functions.cells import ExcelError
 from kostra_functions.engine.package import (
     MAIN_NS,
     Area,
@@ -44,7 +45,6 @@ from kostra_functions.engine.package import (
     WorkbookError,
     safe_parse,
 )
-from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.spec import ExcelFunction
 
 NAME = "formualizer"
@@ -505,10 +505,10 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any, 
     newer than formualizer's reader (``#SPILL!``, ``#CALC!``) shown to it as ``#VALUE!``.
     """
     from kostra_functions.engine.package import encode_xml
-    from kostra_functions.engine.recalc import _load_sheets
+    from kostra_functions.engine.recalc import load_sheets
 
     metadata = DynamicArrayMetadata.read(pkg)
-    parsed = _load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
+    parsed = load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
     tables = read_tables(pkg)
     table_names = [t.name.upper() for t in tables if t.name]
     dates = _DateCells(pkg, {s.info.name: s.xml for s in parsed})

@@ -33,9 +33,7 @@ DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_OFFICE_DOCUMENT = DOC_REL_NS + "/officeDocument"
-REL_WORKSHEET = DOC_REL_NS + "/worksheet"
 REL_SHEET_METADATA = DOC_REL_NS + "/sheetMetadata"
-REL_CALC_CHAIN = DOC_REL_NS + "/calcChain"
 CT_SHEET_METADATA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
 
 #: Refuse packages whose parts expand beyond this (a zip bomb, or not a workbook we should touch).

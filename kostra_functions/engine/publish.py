@@ -31,10 +31,10 @@ from kostra_functions.engine.package import (
 from kostra_functions.engine.recalc import (
     Calculation,
     CellIssue,
-    _load_sheets,
     calculate,
     check_output_path,
     encode_value,
+    load_sheets,
     shared_strings,
     sheet_ref,
     stored_value,
@@ -63,7 +63,7 @@ def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, 
     check_output_path(src, out, overwrite)
     pkg = Package.read(src)
     metadata = DynamicArrayMetadata.read(pkg)
-    sheets = _load_sheets(pkg, metadata)
+    sheets = load_sheets(pkg, metadata)
     calc: Calculation | None = None
     if recalculate:
         from kostra_functions.engine import motor as motors
@@ -123,10 +123,10 @@ def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, 
 
 
 def _literal_cell(xml: Any, attrs: list[tuple[str, str]], inner: str, value: Any) -> str:
-    from kostra_functions.engine.recalc import _ext_lst
+    from kostra_functions.engine.recalc import ext_lst
 
     p = xml.prefix
-    ext = _ext_lst(inner)
+    ext = ext_lst(inner)
     if value is None or value == "":
         return xml.cell_xml(0, 0, set_attr(attrs, "t", None), ext)
     if isinstance(value, str):

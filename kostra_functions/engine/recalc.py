@@ -39,6 +39,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import XlError
 
+from kostra_functions.cells import ExcelError
 from kostra_functions.engine import bridge, formula_prep
 from kostra_functions.engine.package import (
     MAIN_NS,
@@ -56,7 +57,6 @@ from kostra_functions.engine.package import (
     set_attr,
     unescape,
 )
-from kostra_functions.excel.convert import ExcelError
 
 #: How often the workbook is recalculated at most while spill ranges settle.
 MAX_PASSES = 4
@@ -199,7 +199,9 @@ class _Sheet:
     has_filter: bool
 
 
-def _load_sheets(pkg: Package, metadata: DynamicArrayMetadata) -> list[_Sheet]:
+def load_sheets(pkg: Package, metadata: DynamicArrayMetadata) -> list[_Sheet]:
+    """Every sheet of ``pkg`` with what recalculation needs to know of its layout: merged
+    areas, legacy array formulas, dynamic-array anchors and their stored spill cells, hidden rows."""
     out = []
     for info in pkg.sheets():
         xml = SheetXml(pkg.data[info.part], f"{pkg.path.name}:{info.name}")
@@ -254,7 +256,7 @@ def _input_sheets(pkg: Package, sheets: list[_Sheet],
     after :mod:`~kostra_functions.engine.formula_prep`) names it only in plain A1 cells and ranges,
     and when no formula uses INDIRECT or OFFSET.
     """
-    from kostra_functions.engine.formula_rewrite import _REF, _unquote
+    from kostra_functions.engine.formula_rewrite import FORMULA_REFERENCE, unquote_sheet
 
     overrides = prep.overrides if prep is not None else {}
     formulas_text = [overrides.get((s.info.name, (c.row, c.col))) or c.formula.text
@@ -270,7 +272,7 @@ def _input_sheets(pkg: Package, sheets: list[_Sheet],
             continue
         mentions = (f"{name}!".upper(), f"'{name.replace(chr(39), chr(39) * 2)}'!".upper())
         mentioned = [t for t in formulas_text if any(m in t.upper() for m in mentions)]
-        if any(not _plain_mentions(t, name, mentions, _REF, _unquote) for t in mentioned):
+        if any(not _plain_mentions(t, name, mentions, FORMULA_REFERENCE, unquote_sheet) for t in mentioned):
             continue
         pointing = [t for t in names if any(m in t.upper() for m in mentions)]
         if not (pointing or mentioned) or not all(_PLAIN_NAME.match(t) for t in pointing):
@@ -814,7 +816,7 @@ def calculate(pkg: Package, engine: bridge.EngineFunctions | None = None) -> Cal
     """Calculate every formula of a package; raises :class:`WorkbookError` when it cannot."""
     engine = engine or default_engine()
     metadata = DynamicArrayMetadata.read(pkg)
-    sheets = _load_sheets(pkg, metadata)
+    sheets = load_sheets(pkg, metadata)
     display = pkg.path.name
     strings = shared_strings(pkg)
     parts = [(s.info.name, s.info.part, s.xml) for s in sheets]
@@ -1116,7 +1118,7 @@ def write_calculation(pkg: Package, calc: Calculation, out: str | Path, *, exclu
     ``exclusive``: create ``out``, never replace a file that appeared meanwhile (no ``--overskriv``)."""
     metadata = DynamicArrayMetadata.read(pkg)
     parsed, calc._parsed = calc._parsed, None  # the sheets calculate() parsed, changed below: once
-    sheets = parsed[1] if parsed is not None and parsed[0] is pkg else _load_sheets(pkg, metadata)
+    sheets = parsed[1] if parsed is not None and parsed[0] is pkg else load_sheets(pkg, metadata)
     replaced: dict[str, bytes] = {}
     for sheet in sheets:
         data = _patched_sheet(sheet, calc, metadata)
@@ -1204,7 +1206,7 @@ def _patched_sheet(sheet: _Sheet, calc: Calculation, metadata: DynamicArrayMetad
         cell = xml.cells.get(pos)
         if cell is not None and cell.formula is None and not cell.is_empty:
             attrs = set_attr(set_attr(cell.attrs, "t", None), "cm", None)
-            xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, attrs, _ext_lst(cell.inner)))
+            xml.replace_cell(cell, xml.cell_xml(cell.row, cell.col, attrs, ext_lst(cell.inner)))
     if extent is not None:
         xml.set_dimension(extent)
     return xml.to_bytes() if xml.changed else None
@@ -1213,7 +1215,8 @@ def _patched_sheet(sheet: _Sheet, calc: Calculation, metadata: DynamicArrayMetad
 _EXT_LST = re.compile(r"<(?:\w+:)?extLst\b.*?</(?:\w+:)?extLst>", re.DOTALL)
 
 
-def _ext_lst(inner: str) -> str:
+def ext_lst(inner: str) -> str:
+    """The ``<extLst>`` element of a cell's inner XML (kept when the cell is rewritten), or ``""``."""
     m = _EXT_LST.search(inner)
     return m.group(0) if m else ""
 
@@ -1224,7 +1227,7 @@ def _value_cell(xml: SheetXml, attrs: list[tuple[str, str]], inner: str, f_xml: 
     new_attrs = set_attr(attrs, "t", t, after=("r", "s"))
     new_attrs = set_attr(new_attrs, "cm", cm, after=("r", "s", "t"))
     p = xml.prefix
-    body = f_xml + (f"<{p}v>{v}</{p}v>" if v is not None else "") + _ext_lst(inner)
+    body = f_xml + (f"<{p}v>{v}</{p}v>" if v is not None else "") + ext_lst(inner)
     return xml.cell_xml(0, 0, new_attrs, body)
 
 
@@ -1277,7 +1280,7 @@ def iter_stored_values(pkg: Package) -> Iterator[tuple[str, Pos, bool, Any]]:
     """``(sheet, pos, is_formula, stored value)`` for every formula cell and every stored spill value."""
     metadata = DynamicArrayMetadata.read(pkg)
     strings = shared_strings(pkg)
-    for sheet in _load_sheets(pkg, metadata):
+    for sheet in load_sheets(pkg, metadata):
         array_cells: set[Pos] = set()
         for anchor, area in list(sheet.dynamic.items()) + list(sheet.cse.items()):
             array_cells.update(p for p in area.cells() if p != anchor)

@@ -468,11 +468,6 @@ def _round(x: float, digits: float, mode: str) -> float:
     return float(value) + 0.0
 
 
-def round_half_away(x: float, digits: float = 0) -> float:
-    """Excel's ROUND: the decimal number rounded half away from zero (ROUND(2,5;0) = 3)."""
-    return _round(x, digits, decimal.ROUND_HALF_UP)
-
-
 def xmround(number: Any, multiple: Any) -> Any:
     n, m = float(number), float(multiple)
     if m == 0:

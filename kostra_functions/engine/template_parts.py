@@ -176,7 +176,7 @@ def addin_cell(book: Any) -> str:
     is); the report sheets show names and statuses only when it is. Returns the cell reference."""
     from openpyxl.styles import Font
 
-    from kostra_functions.engine.templates import SETTINGS_SHEET, _define
+    from kostra_functions.engine.templates import SETTINGS_SHEET, define_name
 
     ws = book.wb[SETTINGS_SHEET]
     r = ws.max_row + 2
@@ -184,7 +184,7 @@ def addin_cell(book: Any) -> str:
     ws.cell(r, 2, ADDIN_CHECK)
     ws.cell(r, 3, "OK når tilleggsprogrammet KOSTRA er lastet (eller arbeidsboken er beregnet med "
                   "«kostra beregn»).")
-    _define(book.wb, "Tillegg", f"'{SETTINGS_SHEET}'!$B${r}")
+    define_name(book.wb, "Tillegg", f"'{SETTINGS_SHEET}'!$B${r}")
     return f"'{SETTINGS_SHEET}'!B{r}"
 
 
@@ -312,7 +312,7 @@ def function_choice_rows(year: int, ruleset: str) -> list[dict[str, Any]]:
 
 def prefill_function_choices(book: Any) -> None:
     """The built template's «Funksjonsvalg» already lists the functions (default year and rule set)."""
-    from kostra_functions.engine.templates import _define_table
+    from kostra_functions.engine.templates import define_table_names
 
     ws = book.wb[FUNKSJONSVALG.sheet]
     rows = function_choice_rows(AAR.default, REGELSETT.default)
@@ -322,7 +322,7 @@ def prefill_function_choices(book: Any) -> None:
         ws.cell(r, 1, row["F_Funksjon"]).number_format = "@"
         ws.cell(r, 2, row["F_Metode"])
         ws.cell(r, position, used.formula.format(r=r) if used.formula else None)
-    _define_table(book.wb, FUNKSJONSVALG, rows=len(rows))
+    define_table_names(book.wb, FUNKSJONSVALG, rows=len(rows))
 
 
 def standard_fill(district: Any, period: int, tables: tuple[str, ...]) -> Any:

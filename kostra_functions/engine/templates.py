@@ -362,7 +362,7 @@ def _write_settings(wb: openpyxl.Workbook, ws: Worksheet, template: Template) ->
         if setting.kind == "tekst":
             cell.number_format = "@"
         ws.cell(i, 3, setting.help).alignment = Alignment(wrap_text=True)
-        _define(wb, setting.name, f"'{SETTINGS_SHEET}'!$B${i}")
+        define_name(wb, setting.name, f"'{SETTINGS_SHEET}'!$B${i}")
         dv = None
         if setting.choices:
             dv = DataValidation(type="list", formula1='"' + ",".join(setting.choices) + '"', allow_blank=True)
@@ -404,7 +404,7 @@ def _write_table_sheet(wb: openpyxl.Workbook, table: Table) -> None:
             dv.errorTitle = col.header
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{last}")
-    _define_table(wb, table, rows=0)
+    define_table_names(wb, table, rows=0)
 
 
 def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
@@ -422,7 +422,7 @@ def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
         below = covered + 2
         ws.cell(3, note_col, f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):")
         ws.cell(4, note_col, f"=COUNTA(A{below}:{end}{below + 20000})").font = Font(bold=True)
-        _define(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
+        define_name(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
                 f"{get_column_letter(note_col)}$4")
 
 
@@ -444,21 +444,23 @@ def _excel_table(ws: Worksheet, table: Table, covered: int) -> None:
     ws.add_table(listobject)
 
 
-def _define(wb: openpyxl.Workbook, name: str, ref: str) -> None:
+def define_name(wb: openpyxl.Workbook, name: str, ref: str) -> None:
+    """Define (or redefine) the workbook-wide name ``name`` as ``ref``."""
     if name in wb.defined_names:
         del wb.defined_names[name]
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
-def _define_table(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
+def define_table_names(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
+    """Define a name per column of ``table`` (and its whole-table name) over ``rows`` data rows."""
     last = 1 + max(rows, table.rows, 1)
     sheet = table.sheet.replace("'", "''")
     for i, col in enumerate(table.columns, 1):
         letter = get_column_letter(i)
-        _define(wb, col.name, f"'{sheet}'!${letter}$2:${letter}${last}")
+        define_name(wb, col.name, f"'{sheet}'!${letter}$2:${letter}${last}")
     if table.whole_name:
         end = get_column_letter(len(table.columns))
-        _define(wb, table.whole_name, f"'{sheet}'!$A$1:${end}${last}")
+        define_name(wb, table.whole_name, f"'{sheet}'!$A$1:${end}${last}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,7 +513,7 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
                 cell.number_format = _format(col.kind)
         if table.rows:
             _write_fixed_rows(ws, table, covered=max(len(rows), table.rows))
-        _define_table(wb, table, rows=len(rows))
+        define_table_names(wb, table, rows=len(rows))
     if "Bydel" in fill.settings:
         for ws in wb.worksheets:
             print_header(ws, fill.settings["Bydel"], fill.settings.get("Aar"), fill.settings.get("Periode"))

@@ -7,7 +7,7 @@ face (xlwings, xlwings Server, the ``formulas`` engine) is generated from these 
 conversion, caching and error values happen here once:
 
 * :meth:`ExcelFunction.call` has Excel semantics: it never raises for bad input, it returns an
-  :class:`~kostra_functions.excel.convert.ExcelError` carrying the Norwegian reason;
+  :class:`~kostra_functions.cells.ExcelError` carrying the Norwegian reason;
 * :meth:`ExcelFunction.call_python` raises the library's :class:`~kostra_functions.errors.KostraError`.
 
 Identical calls are answered from a bounded cache (:mod:`kostra_functions.excel.cache`), keyed on
@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from kostra_functions import cells
+from kostra_functions.digest import content_digest, digests_known
 from kostra_functions.errors import InvalidArgumentError, KostraError
 from kostra_functions.excel import convert
-from kostra_functions.excel.cache import ResultCache, content_digest, digests_known
+from kostra_functions.excel.cache import ResultCache
 from kostra_functions.excel.convert import MAX_AMOUNT as _MAX_AMOUNT
 from kostra_functions.versioning import data_version as _data_version
 
@@ -122,7 +124,7 @@ def _fit(result: Any) -> Any:
 
 def _blank_range(value: Any) -> bool:
     if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
-        return all(convert.is_blank(v) for v in convert._iter_flat(value))
+        return all(convert.is_blank(v) for v in cells.iter_flat(value))
     return convert.is_blank(value)
 
 
