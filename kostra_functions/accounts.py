@@ -1,14 +1,14 @@
 """Account strings (kontostreng): art / ansvar / funksjon / prosjekt.
 
 The layout comes from a rule set (``[kontostreng]`` in :mod:`kostra_functions.rulesets`); the
-default follows seed 001 §2.1.2:
+default follows økonomireglementet §2.1.2:
 
 * **art** 5 digits: first digit 1 = drift (operations), 0 = investering (investment); digits 2–4 are
   the KOSTRA art (``10100`` → art ``010`` Lønn i faste stillinger; ``02000`` → investment art ``200``);
 * **ansvar** 3 digits: first digit = sector; in investment every ansvar starts with 9;
 * **funksjon** 3 digits: the KOSTRA function;
-* **prosjekt** 5 digits: in seed 001's drift, 9 = project and the second digit = sector; required in
-  investment. Oslo districts (seed 000): projects starting with 2 or 3 are earmarked (øremerkede).
+* **prosjekt** 5 digits: in økonomireglementet's drift, 9 = project and the second digit = sector; required in
+  investment. Oslo districts (Fellesskriv 5/2022): projects starting with 2 or 3 are earmarked (øremerkede).
 
 Written forms accepted: ``"10100.330.215.93159"`` with any of the rule set's separators, or the
 parts run together (``"10100330215"``, ``"1010033021593159"``).

@@ -1,6 +1,6 @@
 """Function areas (funksjonsområder): a rule set's grouping of KOSTRA functions.
 
-Oslo's districts budget and report by function area (seed 000 §2, «Vedlegg 1 viser inndelingen av
+Oslo's districts budget and report by function area (Fellesskriv 5/2022 §2, «Vedlegg 1 viser inndelingen av
 funksjonsområder og KOSTRA-funksjoner»). The grouping is data in the rule set's
 ``[[funksjonsomrader]]`` tables, each with how sure the source is (``sikkerhet``), because Oslo's
 2023 list was not found and districts must be able to correct it without touching code.

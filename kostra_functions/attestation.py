@@ -1,4 +1,4 @@
-"""Attestation, payment approval (anvisning) and payment: segregation of duties (seed 001 §4).
+"""Attestation, payment approval (anvisning) and payment: segregation of duties (økonomireglementet §4).
 
 A voucher list is checked against an authority register (fullmaktsregister). Every rule is a small
 named check with an id and the paragraph it enforces; ids, paragraphs, titles, role words and the
@@ -1056,7 +1056,7 @@ def check_line(
     columns: frozenset[str] | None = None,
     approved_total: float | None = None,
 ) -> list[Violation]:
-    """Voucher rules for one line (seed 001 §4.1–4.3).
+    """Voucher rules for one line (økonomireglementet §4.1–4.3).
 
     ``approved_total`` is the voucher's sum of lines approved by the line's approver (default: this
     line's amount), compared with the approver's amount limit. ``columns`` are the optional columns

@@ -1,4 +1,4 @@
-"""Authority in budget matters: which body may decide a budget change (seed 001 §3.3).
+"""Authority in budget matters: which body may decide a budget change (økonomireglementet §3.3).
 
 Given an action, the amount, the frame area(s) and the date, :func:`budget_authority` answers the
 **lowest** body that may decide it (a higher body may always decide what a lower one may), why, and
@@ -49,7 +49,7 @@ from kostra_functions.errors import (
 )
 from kostra_functions.rulesets import RuleSet, load_ruleset
 
-#: The rule set these rules come from when none is given (seed 001).
+#: The rule set these rules come from when none is given (økonomireglementet).
 AUTHORITY_RULESET = "okonomireglement"
 
 #: The special action that moves money between two frame areas (it has no per-class table).
@@ -78,7 +78,7 @@ class AuthorityDecision:
 
     ``body`` is the lowest body that may decide (``None`` when the change is not allowed at all),
     ``allowed`` whether any body may decide it, ``reason`` the Norwegian explanation for the
-    controller and ``paragraph`` the paragraph(s) of the rule set's regulation (seed 001 §3.3).
+    controller and ``paragraph`` the paragraph(s) of the rule set's regulation (økonomireglementet §3.3).
     """
 
     action: str
@@ -125,7 +125,7 @@ def actions(ruleset: str | RuleSet | None = None) -> dict[str, str]:
 
 
 def frame_areas(ruleset: str | RuleSet | None = None) -> dict[str, str]:
-    """The frame areas (rammeområder) of the rule set: code → name (seed 001 §3.2.2)."""
+    """The frame areas (rammeområder) of the rule set: code → name (økonomireglementet §3.2.2)."""
     names = _ruleset(ruleset).get("fullmakt.rammeomrader.navn")
     return {str(k): str(v) for k, v in names.items()}
 
@@ -284,7 +284,7 @@ def _budget_authority(
     outside_premises: bool = False,
     ruleset: str | RuleSet | None = None,
 ) -> AuthorityDecision:
-    """The lowest body that may decide a budget change, with reason and paragraph (seed 001 §3.3).
+    """The lowest body that may decide a budget change, with reason and paragraph (økonomireglementet §3.3).
 
     ``action`` is a key of ``[fullmakt.handling]`` (``merinntekt``, ``mellom_ansvar``,
     ``mellom_poster``, ``omprioritering``, ``flytting_mellom_ar``, ``avsetning_disposisjonsfond``,

@@ -1,4 +1,4 @@
-"""What counts as an investment, and when an investment needs a progress plan (seed 001 §7.2, §7.6).
+"""What counts as an investment, and when an investment needs a progress plan (økonomireglementet §7.2, §7.6).
 
 * §7.2: «Investeringer gjelder anskaffelse av varige driftsmidler med kostpris **over** 100 000
   kroner og hvor investeringsobjektet har en forventet levetid på **minst** 3 år.» So a cost of
@@ -66,7 +66,7 @@ def _amount(value: float, arg: str) -> float:
 def classify_acquisition(
     cost: float, life_years: float, *, repair: bool = False, ruleset: str | RuleSet | None = None
 ) -> InvestmentClass:
-    """Investment or operations for an acquisition of a fixed asset (seed 001 §7.2).
+    """Investment or operations for an acquisition of a fixed asset (økonomireglementet §7.2).
 
     ``cost`` is the acquisition cost in kroner, ``life_years`` the expected life in years,
     ``repair`` true for repair/replacement up to today's standard after damage within normal life.
@@ -100,7 +100,8 @@ def classify_acquisition(
 
 
 def needs_progress_plan(total_appropriation: float, *, ruleset: str | RuleSet | None = None) -> bool:
-    """True when a single investment's total appropriation is over the limit (seed 001 §7.6 nr. 5)."""
+    """True when a single investment's total appropriation is over the limit (økonomireglementet §7.6 nr.
+    5)."""
     rs = _ruleset(ruleset)
     amount = _amount(total_appropriation, "totalbevilgning")
     return amount > float(rs.get("investering.fremdriftsplan.bevilgning_over"))

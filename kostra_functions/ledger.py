@@ -9,7 +9,7 @@ Canonical columns
 -----------------
 =============  =================================================================================
 ``art``        internal 5-digit art as written in the file, leading zeros kept (``"10100"``,
-               ``"01010"``); first digit 1 = drift, 0 = investering (seed 001 §2.1.2)
+               ``"01010"``); first digit 1 = drift, 0 = investering (økonomireglementet §2.1.2)
 ``ansvar``     responsibility (cost centre), digits
 ``funksjon``   KOSTRA function, 3 digits
 ``prosjekt``   project number, ``""`` when the row has none (or the file has no project column)

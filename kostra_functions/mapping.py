@@ -1,10 +1,10 @@
 """Ledger rows to KOSTRA codes, function areas and result units; sums per period.
 
 :func:`map_ledger` takes a canonical ledger (:mod:`kostra_functions.ledger`) and adds what a
-district's follow-up sorts by (seed 000 §2: «funksjonsområde, KOSTRA-funksjon og resultatenhet»):
+district's follow-up sorts by (Fellesskriv 5/2022 §2: «funksjonsområde, KOSTRA-funksjon og resultatenhet»):
 
 ==========================  ===========================================================================
-``kostra_art``              the 3-digit KOSTRA art: digits 2–4 of the internal art (seed 001 §2.1.2)
+``kostra_art``              the 3-digit KOSTRA art: digits 2–4 of the internal art (økonomireglementet §2.1.2)
 ``kontoklasse``             ``"drift"`` (first digit 1) or ``"investering"`` (first digit 0)
 ``funksjonsomrade``         the rule set's function area (``"FO3"``), see :mod:`kostra_functions.areas`
 ``funksjonsomrade_navn``    its name
@@ -12,7 +12,8 @@ district's follow-up sorts by (seed 000 §2: «funksjonsområde, KOSTRA-funksjon
 ``resultatenhet``           the result unit (RES) of the row's ansvar (see below)
 ``resultatenhet_navn``      its name
 ``oremerket``               ``bool``: the project is earmarked (Oslo: project number starting with 2 or 3,
-                            seed 000 §2); earmarked money is followed up apart from ordinary operations
+                            Fellesskriv 5/2022 §2); earmarked money is followed up apart from ordinary
+                            operations
 ==========================  ===========================================================================
 
 Every distinct art and (function, account class) is validated once against
@@ -302,7 +303,7 @@ def load_result_units(path: str | Path) -> pd.DataFrame:
     ``ansvar``, ``resultatenhet``, ``resultatenhet_navn`` (str) and ``kilde_rad``. An ansvar listed
     twice, a blank ansvar or result unit, or a non-digit ansvar raises
     :class:`~kostra_functions.errors.LedgerFormatError` naming file, row and column (the fellesskriv
-    7/2009 named in seed 000 makes the RES the unit with its own budget; one ansvar has one RES).
+    7/2009 named in Fellesskriv 5/2022 makes the RES the unit with its own budget; one ansvar has one RES).
     """
     return load_table(
         path,
@@ -406,7 +407,7 @@ def summarise(
 
     ``actual``/``budget``: mapped ledgers (:func:`map_ledger`). ``through_period`` m: 1–13, the last
     closed period. ``earmarked``: ``False`` ordinary operations only, ``True`` earmarked projects only,
-    ``None`` both (seed 000 §2 keeps them apart). Returns one row per group that has budget or
+    ``None`` both (Fellesskriv 5/2022 §2 keeps them apart). Returns one row per group that has budget or
     accounts, index = ``by``, plus ``<col>_navn`` for each ``by`` column that has a name column, and:
 
     * ``justert_budsjett``: adjusted annual budget (budget periods 1–12), kroner;

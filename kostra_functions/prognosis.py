@@ -99,7 +99,7 @@ YEAR_END_PERIOD = 13
 #: figures derived from it (minus measures, plus budget) must stay exact to the øre in a float (15
 #: significant digits), so a tiny profile share gives #NUM! rather than an inexact figure.
 MAX_PROJECTION = 1e12
-#: Period from which carried-forward is counted when a rule set does not say (seed 000 §2).
+#: Period from which carried-forward is counted when a rule set does not say (Fellesskriv 5/2022 §2).
 DEFAULT_CARRIED_FORWARD_FROM = 2
 
 _CENT = Decimal("0.01")
@@ -566,7 +566,7 @@ def prognosis(
     central_allocations: float = 0.0,
     carried_forward_from: int = DEFAULT_CARRIED_FORWARD_FROM,
 ) -> Prognosis:
-    """The deviation prognosis for one KOSTRA function (seed 000 §2).
+    """The deviation prognosis for one KOSTRA function (Fellesskriv 5/2022 §2).
 
     Amounts in kroner, expenses +, revenues −. ``measures`` ≥ 0 is the decided measures' saving for
     the rest of the year; ``carried_forward`` is last year's result brought forward (+ surplus,

@@ -22,7 +22,7 @@ Rules (beyond those of :mod:`kostra_functions.prognosis`):
 * The adjusted budget is the budget ledger's total over all periods; the budget to date sums its
   periods 1..m (m = 13 takes all). Accounts to date sum the account ledger's periods 1..m.
 * Only operating rows (``kontoklasse == "drift"``) are followed up; investment rows are left out and
-  counted in ``attrs["utelatt_investering"]`` (seed 000 is about the operating budget).
+  counted in ``attrs["utelatt_investering"]`` (Fellesskriv 5/2022 is about the operating budget).
 * ``profil`` uses one profile per block and function (all result units together), so the method
   stays additive: either last year's monthly accounts (``profile`` = last year's ledger) or, by
   default, the budget's own periodisation.
@@ -690,7 +690,7 @@ def district_prognosis(
     ``manual_projections`` are keyed by function (``"253"``) or by (function, result unit).
 
     Rows are sorted ``by="funksjon"``: block → function area → function → result unit, or
-    ``by="resultatenhet"``: block → result unit → function area → function (seed 000 §3: the report
+    ``by="resultatenhet"``: block → result unit → function area → function (Fellesskriv 5/2022 §3: the report
     is sorted by function area, KOSTRA function and result unit). Amount columns in kroner rounded to
     øre; ``avviksprognose`` = ``forventet_budsjett`` − ``forventet_regnskap``, + = mindreforbruk,
     − = merforbruk. ``errors="raise"`` raises a row's error; ``"mark"`` keeps it in ``feil``.
@@ -796,7 +796,7 @@ def _method_label(methods: Sequence[str]) -> str:
 
 
 def function_rows(detail: pd.DataFrame | Computed) -> pd.DataFrame:
-    """The detail summed to one row per block and function (the level Agresso takes; seed 000 §2).
+    """The detail summed to one row per block and function (the level Agresso takes; Fellesskriv 5/2022 §2).
 
     A function with a manual projection has the method «manuell»; otherwise its rows' methods
     (joined by «/» if they differ). A failed row makes the function's failing figures NaN and

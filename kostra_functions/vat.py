@@ -1,4 +1,4 @@
-"""The VAT code (momskode) an invoice line should have (seed 001 §2.1.2 MERVERDIAVGIFTSKODER).
+"""The VAT code (momskode) an invoice line should have (økonomireglementet §2.1.2 MERVERDIAVGIFTSKODER).
 
 The rule set's ``[mva]`` table holds the seed's code table; the decision, in order:
 
@@ -12,7 +12,7 @@ The rule set's ``[mva]`` table holds the seed's code table; the decision, in ord
    caller says the VAT is not compensated (the account/function table above takes precedence);
 4. otherwise the rate's code: drift 25 % → 51, 15 % → 52, 8 % → 53; investment 61, 62, 63.
 
-Drift or investment follows the account's first digit (1 = drift, 0 = investering, seed 001 §2.1.2).
+Drift or investment follows the account's first digit (1 = drift, 0 = investering, økonomireglementet §2.1.2).
 The seed's column for fuel reads «0/51/5» and for vehicle leasing «0/5»; we read them as «0, or the
 rate's normal code when compensated» (the text is cut off in the source).
 
@@ -66,7 +66,8 @@ def _rate_key(rate: Any, table: dict[str, Any]) -> str:
 
 
 def account_class(account: str, ruleset: str | RuleSet | None = None) -> str:
-    """``drift`` or ``investering`` from a 5-digit account (art) by its first digit (seed 001 §2.1.2)."""
+    """``drift`` or ``investering`` from a 5-digit account (art) by its first digit (økonomireglementet
+    §2.1.2)."""
     rs = _ruleset(ruleset)
     digits = int(rs.get("kontostreng.art.siffer"))
     text = str(account).strip()

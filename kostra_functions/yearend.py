@@ -1,15 +1,18 @@
-"""Year-end results: distributing a unit's net result to reserve funds (seed 004), and the order of
-cuts at an accounting deficit (seed 001 §5.4.2).
+"""Year-end results: distributing a unit's net result to reserve funds (Kristiansands regler for
+årsavslutning), and the order of
+cuts at an accounting deficit (økonomireglementet §5.4.2).
 
 **Units' results** (rule set ``kristiansand_resultat``, table ``[arsresultat]``). The net result is
 positive for a surplus (overskudd, underspend against the adopted budget frame) and negative for a
-deficit (merforbruk), seed 004 «Netto resultat». Amounts are kroner, handled to the øre with
+deficit (merforbruk), Kristiansands regler for årsavslutning «Netto resultat». Amounts are kroner, handled
+to the øre with
 :class:`~decimal.Decimal`:
 
 * surplus: «Enheter med overskudd kan … avsette 85 % av dette til disposisjonsfond … 15 % av
   enheters overskudd avsettes til det generelle disposisjonsfondet.» Special projects' unused
   funds go «i sin helhet» (100 %) to the unit's fund;
-* **rounding** (our rule; seed 004 is silent): the unit's share is rounded *down* to whole øre and
+* **rounding** (our rule; Kristiansands regler for årsavslutning is silent): the unit's share is rounded
+*down* to whole øre and
   the general fund gets the rest, so the two parts add up to the surplus exactly, the unit never
   gets more than 85 % and the general fund never less than 15 % (``avrunding = "ned"``; the rule
   set may choose ``"naermeste"``, half up);
@@ -123,7 +126,7 @@ def _kr(value: Decimal) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Units' results (seed 004)
+# Units' results (Kristiansands regler for årsavslutning)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,8 @@ class Instalment:
 
 @dataclass(frozen=True)
 class ResultDistribution:
-    """How one unit's net result is distributed (seed 004). Kroner; fund balances + = positive fund.
+    """How one unit's net result is distributed (Kristiansands regler for årsavslutning). Kroner; fund
+    balances + = positive fund.
 
     ``to_unit_fund`` and ``to_general_fund`` are allocations of a surplus (after any reduction);
     ``reduction`` is the allocation withheld because the municipality is in deficit (memorandum
@@ -250,11 +254,13 @@ def repayment_plan(
     accounting_year: int | None = None,
     ruleset: str | RuleSet | None = None,
 ) -> tuple[Instalment, ...]:
-    """Equal yearly instalments repaying a negative fund (seed 004; default within 2 years).
+    """Equal yearly instalments repaying a negative fund (Kristiansands regler for årsavslutning; default
+    within 2 years).
 
     Each instalment is ``amount / years`` rounded down to the øre; the last takes the remainder, so
     the plan sums to ``amount`` exactly. More years than the rule set's ``tilbakebetaling_ar`` need
-    ``extended_granted`` (seed 004 «Forlenget tilbakebetaling»). Fewer years are allowed.
+    ``extended_granted`` (Kristiansands regler for årsavslutning «Forlenget tilbakebetaling»). Fewer years
+    are allowed.
     """
     rs = _ruleset(ruleset, YEAREND_RULESET)
     check_accounting_year(accounting_year, rs)
@@ -294,7 +300,8 @@ def distribute_result(
     accounting_year: int | None = None,
     ruleset: str | RuleSet | None = None,
 ) -> ResultDistribution:
-    """Distribute one unit's net result at year end (seed 004; see the module docstring).
+    """Distribute one unit's net result at year end (Kristiansands regler for årsavslutning; see the module
+    docstring).
 
     ``net_result``: + surplus, − deficit (kroner). ``fund_before``: the unit's reserve fund before
     closing (negative if it already shows a deficit). ``municipal_deficit``: the municipality's
@@ -409,7 +416,8 @@ def close_year(
     accounting_year: int | None = None,
     ruleset: str | RuleSet | None = None,
 ) -> YearEnd:
-    """Close the year for all units (seed 004), with exact proportional reductions.
+    """Close the year for all units (Kristiansands regler for årsavslutning), with exact proportional
+    reductions.
 
     Reductions (``municipal_deficit`` > 0) are split by the largest-remainder method so they add up,
     to the øre, to ``min(municipal_deficit, sum of allocations)``. Deficits use the default 2-year
@@ -490,7 +498,7 @@ def _largest_remainder(weights: dict[str, Decimal], amount: Decimal, total: Deci
 
 
 # ---------------------------------------------------------------------------------------------
-# Order of cuts at an accounting deficit (seed 001 §5.4.2)
+# Order of cuts at an accounting deficit (økonomireglementet §5.4.2)
 
 
 @dataclass(frozen=True)
@@ -535,7 +543,7 @@ def cuts(
     *,
     ruleset: str | RuleSet | None = None,
 ) -> Cuts:
-    """Cut budget items in the rule set's order until the deficit is covered (seed 001 §5.4.2).
+    """Cut budget items in the rule set's order until the deficit is covered (økonomireglementet §5.4.2).
 
     ``part`` is ``drift`` or ``investering``; ``deficit`` the accounting deficit (operations) or net
     overspend (investment) as a positive amount – a negative amount is a surplus (revenues are
@@ -598,7 +606,7 @@ def operating_cuts(
     *,
     ruleset: str | RuleSet | None = None,
 ) -> Cuts:
-    """Operations (seed 001 §5.4.2 Driftsregnskapet): the cut of each budget item, in order."""
+    """Operations (økonomireglementet §5.4.2 Driftsregnskapet): the cut of each budget item, in order."""
     return cuts(
         "drift",
         deficit,
@@ -618,7 +626,8 @@ def investment_cuts(
     *,
     ruleset: str | RuleSet | None = None,
 ) -> Cuts:
-    """Investment (seed 001 §5.4.2 Investeringsregnskapet): cuts in order; the rest goes to next year."""
+    """Investment (økonomireglementet §5.4.2 Investeringsregnskapet): cuts in order; the rest goes to next
+    year."""
     return cuts(
         "investering",
         overspend,
@@ -628,7 +637,7 @@ def investment_cuts(
 
 
 # ---------------------------------------------------------------------------------------------
-# Reserve funds during the year and between units (seed 004)
+# Reserve funds during the year and between units (Kristiansands regler for årsavslutning)
 
 
 @dataclass(frozen=True)
@@ -649,7 +658,8 @@ def in_year_fund_use(
     budget_adjusted: bool,
     ruleset: str | RuleSet | None = None,
 ) -> FundDecision:
-    """May a unit use its reserve fund during the year (seed 004 «Bruk av disposisjonsfond utenom
+    """May a unit use its reserve fund during the year (Kristiansands regler for årsavslutning «Bruk av
+    disposisjonsfond utenom
     regnskapsavslutningen»)?
 
     ``fund_before``: the unit's fund now; ``use``: the amount to use (> 0); ``expected_result``: the
@@ -700,7 +710,8 @@ def fund_redistribution(
     leaders_involved: bool,
     ruleset: str | RuleSet | None = None,
 ) -> FundDecision:
-    """May the director move money between two units' reserve funds (seed 004 «Omfordeling …»)?
+    """May the director move money between two units' reserve funds (Kristiansands regler for årsavslutning
+    «Omfordeling …»)?
 
     ``from_area``/``to_area``: the area (the director's responsibility) each unit belongs to. Only
     between the director's *own* units, for «helt spesielle grunner», with the unit leaders involved.

@@ -1,6 +1,6 @@
 """``kostra kontroller bilag <fil> --register <fil> [--xlsx rapport.xlsx]``.
 
-Checks a voucher list against the authority register (seed 001 §4, see
+Checks a voucher list against the authority register (økonomireglementet §4, see
 :mod:`kostra_functions.attestation`) and prints a report a controller can hand to the auditor:
 register findings first, then findings grouped by voucher, each with rule id, paragraph, the rule's
 title, the explanation, the people involved and the file rows. Ends with what could not be checked

@@ -1,7 +1,7 @@
 """``kostra kart``: a district's accounts and budget per function area and KOSTRA function.
 
 Reads the accounts (and the adjusted budget and result units, when given), checks every row and
-code, maps them to KOSTRA functions and function areas and prints the follow-up table that seed 000
+code, maps them to KOSTRA functions and function areas and prints the follow-up table that Fellesskriv 5/2022
 asks for: per function area → function, the adjusted budget, the budget to date, the accounts in the
 period and to date and the deviation, with earmarked projects (2xxxx/3xxxx) in their own block, then
 the accounts per period. Without files it shows the bundled example district (Bydel Eksempel 2023).

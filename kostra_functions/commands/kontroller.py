@@ -1,6 +1,6 @@
 """``kostra kontroller``: checks a controller runs on a file.
 
-* ``kostra kontroller bilag <fil>``: vouchers against the authority register (seed 001 §4);
+* ``kostra kontroller bilag <fil>``: vouchers against the authority register (økonomireglementet §4);
   implemented in :mod:`kostra_functions.commands._bilag`.
 * ``kostra kontroller regnskap <fil>``: SSB's KOSTRA accounting controls;
   implemented in :mod:`kostra_functions.commands._regnskap`.

@@ -10,7 +10,7 @@ kroner rounded to øre, expenses +, deviation + = mindreforbruk.
   ``--alle-perioder`` (1–13; the terminal shows the totals per period, the files hold every table);
 * ``--metode`` (default the rule set's, Oslo «periodisert»); ``--justeringer FIL`` (CSV with a header
   row: funksjon, resultatenhet, metode, prognose, tiltak, fremført, avsetninger or chapters 303–308);
-* ``--per resultatenhet`` sorts by result unit (seed 000 §3), default by function;
+* ``--per resultatenhet`` sorts by result unit (Fellesskriv 5/2022 §3), default by function;
 * ``--csv UT`` (``;``-separated, decimal comma, UTF-8 with BOM, as Norwegian Excel opens it) and
   ``--xlsx UT`` (the table, and a sheet «Forklaringer» with every detail row explained).
 

@@ -18,7 +18,7 @@ with several ansvar each; functions in every function area of the ``oslo_bydel``
 pay with the pay settlement from May and holiday pay in June (a June spike in art 10100); summer
 substitutes in home care and a July dip in kindergartens (no parental fees in July); user payments
 (16000/16200) and refunds (17000/17100/17700) as revenues; earmarked projects 21001, 21005 and 30012
-(seed 000: projects starting with 2 or 3) and an ordinary project 10010; and internal purchases on
+(Fellesskriv 5/2022: projects starting with 2 or 3) and an ordinary project 10010; and internal purchases on
 art 12980 (KOSTRA 298) matched by internal sales on 17980 (798), so 298 + 798 = 0.
 
 For the back-test (``kostra prognose --tilbaketest``) there is also ``historikk/bydel_eksempel.csv``:
