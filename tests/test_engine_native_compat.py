@@ -40,21 +40,7 @@ def native_values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def test_native_engine_agrees_with_the_corpus(native_values: dict[str, dict]) -> None:
-    wrong, fixed = [], []
-    for book, entry in exp.load().items():
-        for key, cell in entry["cells"].items():
-            sheet, ref = key.rsplit("!", 1)
-            got = native_values[book].get((sheet, ref))
-            ok = exp.same(cell["value"], got, cell.get("tolerance", 1e-9))
-            name = f"{book}:{key}"
-            if name in KNOWN_GAPS:
-                if ok:
-                    fixed.append(name)
-            elif not ok:
-                wrong.append(f"{name}: forventet {cell['value']!r} ({cell['source']}), "
-                             f"fikk {exp.encode(got)!r}")
-    assert not wrong, "\n".join(wrong)
-    assert not fixed, f"agrees now, remove from KNOWN_GAPS: {fixed}"
+    exp.check_engine(native_values, KNOWN_GAPS)
 
 
 def test_the_default_engine_has_no_more_gaps_than_the_other() -> None:

@@ -90,6 +90,26 @@ def load() -> dict[str, Any]:
     return json.loads(EXPECTED_FILE.read_text(encoding="utf-8"))
 
 
+def check_engine(values: dict[str, dict], known_gaps: set[str] | frozenset[str] | dict[str, str]) -> None:
+    """Assert that an engine's ``values`` (book → {(sheet, ref): value}) equal every expected cell of
+    the corpus, except the engine's ``known_gaps`` (``"book:Sheet!A1"``), which must still differ: a
+    gap that closes fails too, so the list stays true."""
+    wrong, fixed = [], []
+    for book, entry in load().items():
+        for key, cell in entry["cells"].items():
+            sheet, ref = key.rsplit("!", 1)
+            got = values[book].get((sheet, ref))
+            ok = same(cell["value"], got, cell.get("tolerance", 1e-9))
+            name = f"{book}:{key}"
+            if name in known_gaps:
+                if ok:
+                    fixed.append(name)
+            elif not ok:
+                wrong.append(f"{name}: forventet {cell['value']!r} ({cell['source']}), fikk {encode(got)!r}")
+    assert not wrong, "\n".join(wrong)
+    assert not fixed, f"agrees now, remove from KNOWN_GAPS: {fixed}"
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kostra-compat-") as tmp:
         data = derive(Path(tmp))

@@ -57,22 +57,7 @@ def test_libreoffice_gives_the_committed_values(tmp_path: Path) -> None:
 
 
 def test_formulas_path_agrees_with_the_corpus(formulas_values: dict[str, dict]) -> None:
-    data = exp.load()
-    wrong, fixed = [], []
-    for book, entry in data.items():
-        for key, cell in entry["cells"].items():
-            sheet, ref = key.rsplit("!", 1)
-            got = formulas_values[book].get((sheet, ref))
-            ok = exp.same(cell["value"], got, cell.get("tolerance", 1e-9))
-            name = f"{book}:{key}"
-            if name in KNOWN_GAPS:
-                if ok:
-                    fixed.append(name)
-            elif not ok:
-                wrong.append(f"{name}: forventet {cell['value']!r} ({cell['source']}), "
-                             f"fikk {exp.encode(got)!r}")
-    assert not wrong, "\n".join(wrong)
-    assert not fixed, f"agrees now, remove from KNOWN_GAPS: {fixed}"
+    exp.check_engine(formulas_values, KNOWN_GAPS)
 
 
 def test_far_cell_does_not_make_the_calculation_slow(corpus: dict[str, Path]) -> None:
