@@ -104,3 +104,19 @@ def test_change_since_last_month_comes_from_the_previous_periods_workbook(tmp_pa
     assert choices["120"][4] == -100
     row = _rows(wb["Avviksprognose"], 2)["120"]
     assert row[12] == 400 and row[13] == 500
+
+
+def test_text_that_starts_with_equals_is_carried_as_text_not_as_a_formula(tmp_path: Path) -> None:
+    # The explanation a controller typed as text (Excel stores '=ikke formel as a text cell) must
+    # come back as the same text; reading the old workbook must not turn it into a formula.
+    data = _district(tmp_path / "data" / "test")
+    out = tmp_path / "ut"
+    first = _regenerate(data.parent, out, 2, "avviksprognose")
+    wb = openpyxl.load_workbook(first.output)
+    ws = wb["Justeringer"]
+    ws["A2"], ws["C2"], ws["F2"] = "120", 100, "=ikke en formel"
+    ws["F2"].data_type = "s"
+    wb.save(first.output)
+    again = _regenerate(data.parent, out, 2, "avviksprognose")
+    cell = openpyxl.load_workbook(again.output)["Justeringer"]["F2"]
+    assert (cell.value, cell.data_type) == ("=ikke en formel", "s")

@@ -87,7 +87,9 @@ def carry_over(template: Template, fill: Fill, source: Path | None) -> CarriedOv
 
     safety.check_xlsx(source)  # the old workbook lies in a shared folder: check it like any input
     safety.harden_openpyxl()
-    wb = openpyxl.load_workbook(source, data_only=False, read_only=False)
+    # Read-only: only the settings and input sheets are parsed, as a stream (the report sheets,
+    # most of the file, are never read).
+    wb = openpyxl.load_workbook(source, data_only=False, read_only=True)
     try:
         _carry_settings(template, fill, wb, report)
         for table in template.tables:
@@ -108,6 +110,8 @@ def _carry_settings(template: Template, fill: Fill, wb: Any, report: CarriedOver
             continue
         sheet, ref = dests[0]
         cell = wb[sheet][ref.replace("$", "")]
+        if isinstance(cell, tuple):  # a range, not one cell: not a setting this template wrote
+            continue
         value = cell.value
         if not _is_blank(value) and value != setting.default:
             fill.settings[setting.name] = _read_value(cell)
@@ -115,10 +119,11 @@ def _carry_settings(template: Template, fill: Fill, wb: Any, report: CarriedOver
 
 
 def _carry_table(table: Any, typed: list[Any], fill: Fill, ws: Any, report: CarriedOver) -> None:
-    header = [c.value for c in ws[1]]
+    rows = ws.iter_rows()
+    header = [c.value for c in next(rows, ())]
     position = {col.name: header.index(col.header) for col in table.columns if col.header in header}
     old_rows = []
-    for row in ws.iter_rows(min_row=2):
+    for row in rows:
         record = {name: _read_value(row[i]) if i < len(row) else None for name, i in position.items()}
         if any(not _is_blank(record.get(c.name)) for c in typed):
             old_rows.append(record)
