@@ -43,7 +43,8 @@ TEMPLATE = "avviksprognose"
 def filled_workbooks(cfg: Config, count: int) -> list[Path]:
     """The template filled for ``count`` districts (cached in the data folder)."""
     from kostra_functions.engine.regenerate import discover, load_district
-    from kostra_functions.engine.templates import default_templates_dir, fill_template, load_templates
+    from kostra_functions.engine.template_fill import fill_template
+    from kostra_functions.engine.templates import default_templates_dir, load_templates
 
     folder = cfg.data_dir / f"utfylt_{TEMPLATE}_{count}"
     existing = sorted(folder.glob("*.xlsx"))

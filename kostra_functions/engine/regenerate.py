@@ -9,7 +9,7 @@ A data folder holds one sub-folder per district with its exports from Agresso::
     <data>/<bydel>.toml or <data>/<bydel>/bydel.toml   [bydel] navn = "…" (optional)
 
 :func:`regenerate` writes ``<ut>/<bydel>/<mal>_<år>-<periode>.xlsx`` for every district and
-template, in parallel processes, each one filled (:func:`~kostra_functions.engine.templates.
+template, in parallel processes, each one filled (:func:`~kostra_functions.engine.template_fill.
 fill_template`), recalculated and stored with cached values (:mod:`kostra_functions.engine.recalc`).
 Folder names come from district names made safe (:func:`safe_name`): lower case ASCII letters,
 digits and ``_`` only, so a name can never point outside the output folder.
@@ -23,7 +23,7 @@ import tomllib
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from kostra_functions.engine.carryover import (
+    PROGNOSIS_TEMPLATE,
     CarriedOver,
     carry_from_prognosis,
     carry_over,
@@ -40,7 +41,8 @@ from kostra_functions.engine.carryover import (
 from kostra_functions.engine.motor import recalculate
 from kostra_functions.engine.package import WorkbookError
 from kostra_functions.engine.recalc import CellIssue
-from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
+from kostra_functions.engine.template_fill import fill_template
+from kostra_functions.engine.templates import Template, TemplateError, load_templates
 from kostra_functions.errors import KostraError
 
 #: Types in the aggregated «Grunnlag» table.
@@ -317,17 +319,44 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.district.name, job.template, None, error=str(exc))
 
 
+def run_district(jobs: Sequence[Job]) -> list[JobResult]:
+    """Run one district's jobs in one worker, the prognosis workbook first.
+
+    The district's exports are read and mapped once for all its workbooks (:func:`load_district`),
+    and the reports that take the controller's inputs from the prognosis workbook
+    (:func:`~kostra_functions.engine.carryover.carry_from_prognosis`) find this run's prognosis
+    workbook already written, whatever the number of workers.
+    """
+    ordered = sorted(jobs, key=lambda j: j.template != PROGNOSIS_TEMPLATE)
+    return [run_job(job) for job in ordered]
+
+
+def _by_district(job_list: Sequence[Job]) -> bool:
+    """Whether a worker should take a district's workbooks together (else a template's).
+
+    The ``formulas`` engine compiles a template's formulas the first time a process calculates one of
+    its workbooks and reuses them afterwards (see :mod:`kostra_functions.engine.recalc`), and
+    compiling costs several workbooks' worth of calculation: a worker keeps to one template. The
+    native engine compiles nothing worth keeping, and reading a district's exports is the larger
+    cost: a worker keeps to one district.
+    """
+    from kostra_functions.engine.motor import FORMULAS, engine
+
+    return all(engine(job.motor).name != FORMULAS for job in job_list)
+
+
 def _run_parallel(job_list: Sequence[Job], jobs: int) -> Iterator[JobResult]:
     """Run the jobs in ``jobs`` worker processes, yielding each result as it is done.
 
-    A worker compiles a template's formulas the first time it calculates one of its workbooks and
-    reuses them afterwards (the compiled formulas are kept per process, see
-    :mod:`kostra_functions.engine.recalc`), and compiling costs several workbooks' worth of
-    calculation. So a worker that finishes a workbook gets the next workbook of the same template;
-    when that template is done it takes the template with the most work left that no other worker
-    is on (or, at the end, shares one). One job per worker is in flight, so the job handed out goes
-    to the worker that just became free.
+    With the native engine one unit of work is a district (:func:`run_district`); the units are
+    handed out largest first. With ``formulas`` a unit is one workbook, and a worker that finishes a
+    workbook gets the next workbook of the same template; when that template is done it takes the
+    template with the most work left that no other worker is on (or, at the end, shares one). One
+    unit per worker is in flight, so the unit handed out goes to the worker that just became free.
     """
+    if _by_district(job_list):
+        yield from _run_districts(job_list, jobs)
+        return
     queues: dict[str, deque[Job]] = {}
     for job in job_list:
         queues.setdefault(job.template, deque()).append(job)
@@ -358,6 +387,16 @@ def _run_parallel(job_list: Sequence[Job], jobs: int) -> Iterator[JobResult]:
                 if job is not None:
                     busy[pool.submit(run_job, job)] = job.template
                 yield result
+
+
+def _run_districts(job_list: Sequence[Job], jobs: int) -> Iterator[JobResult]:
+    units: dict[str, list[Job]] = {}
+    for job in job_list:
+        units.setdefault(job.district.slug, []).append(job)
+    ordered = sorted(units.values(), key=len, reverse=True)  # stable: equal units keep data order
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for future in as_completed([pool.submit(run_district, unit) for unit in ordered]):
+            yield from future.result()
 
 
 def _template_file(template: Template, templates_dir: Path | None) -> Path:

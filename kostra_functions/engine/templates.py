@@ -22,7 +22,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -263,7 +263,8 @@ class Book:
 
 def print_setup(ws: Worksheet, landscape: bool = True) -> None:
     """A4, one page wide (the fit-to-page switch on, any number of pages tall), page numbers below;
-    the district and period go into the header when the workbook is filled (:func:`print_header`)."""
+    the district and period go into the header when the workbook is filled
+    (:func:`kostra_functions.engine.template_fill.header_xml`)."""
     from openpyxl.worksheet.properties import PageSetupProperties
 
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -276,16 +277,6 @@ def print_setup(ws: Worksheet, landscape: bool = True) -> None:
     ws.oddHeader.left.text = "&A"
     ws.oddHeader.right.text = "&D"
     ws.oddFooter.center.text = "Side &P av &N"
-
-
-def print_header(ws: Worksheet, district: Any, year: Any, period: Any) -> None:
-    """Header with the district, year and period (written when a template is filled)."""
-    name = str(district).replace("&", "&&")  # a lone & starts a header code
-    ws.oddHeader.left.text = f"{name} – &A"
-    when = [str(year)] if year is not None else []
-    if period is not None:
-        when.append(f"periode {period}")
-    ws.oddHeader.right.text = ", ".join(when) or "&D"
 
 
 def build_template(template: Template, out: str | Path) -> Path:
@@ -461,111 +452,3 @@ def define_table_names(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
     if table.whole_name:
         end = get_column_letter(len(table.columns))
         define_name(wb, table.whole_name, f"'{sheet}'!$A$1:${end}${last}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Filling
-
-
-def fill_template(template: Template, template_file: str | Path, fill: Fill, out: str | Path) -> Path:
-    """Write ``fill`` into a copy of the built template (formulas not yet calculated)."""
-    from kostra_functions import safety
-    from kostra_functions.engine.carryover import TypedFormula
-
-    path = Path(template_file)
-    if not path.is_file():
-        raise TemplateError(f"{path}: malen er ikke bygget; kjør «kostra maler bygg».")
-    safety.check_xlsx(path)  # a template folder may be given on the command line (--maler-mappe)
-    safety.harden_openpyxl()
-    wb = openpyxl.load_workbook(path)
-
-    def as_text(cell: Any, value: Any) -> None:
-        # openpyxl makes any text that starts with "=" a formula; text from the exports (a name,
-        # a voucher text) must stay text. Only the controller's own formulas stay formulas.
-        if cell.data_type == "f" and not isinstance(value, TypedFormula):
-            cell.data_type = "s"
-
-    names = {s.name: s for s in template.settings}
-    for name, value in fill.settings.items():
-        if name not in names:
-            raise TemplateError(f"{template.name}: ukjent innstilling «{name}».")
-        sheet, ref = _name_target(wb, name)
-        wb[sheet][ref] = value
-        as_text(wb[sheet][ref], value)
-    for key, rows in fill.tables.items():
-        table = template.table(key)
-        ws = wb[table.sheet]
-        known = {c.name for c in table.columns}
-        for r, row in enumerate(rows, 2):
-            unknown = set(row) - known
-            if unknown:
-                raise TemplateError(
-                    f"{template.name}: ukjente kolonner i «{table.sheet}»: {sorted(unknown)}."
-                )
-            for c, col in enumerate(table.columns, 1):
-                if col.formula is not None:
-                    value: Any = col.formula.format(r=r)
-                else:
-                    value = _typed(row.get(col.name), col, table, r)
-                cell = ws.cell(r, c, value)
-                if col.formula is None:
-                    as_text(cell, row.get(col.name))
-                cell.number_format = _format(col.kind)
-        if table.rows:
-            _write_fixed_rows(ws, table, covered=max(len(rows), table.rows))
-        define_table_names(wb, table, rows=len(rows))
-    if "Bydel" in fill.settings:
-        for ws in wb.worksheets:
-            print_header(ws, fill.settings["Bydel"], fill.settings.get("Aar"), fill.settings.get("Periode"))
-    wb.properties.modified = BUILD_TIME
-    wb.calculation.calcId = CALC_ID
-    wb.calculation.fullCalcOnLoad = False
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    _normalize_zip(tmp, target)  # same data in, same bytes out: regenerated workbooks diff cleanly
-    tmp.unlink()
-    return target
-
-
-def _name_target(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
-    dn = wb.defined_names[name]
-    dests = list(dn.destinations)
-    if len(dests) != 1:
-        raise TemplateError(f"Navnet «{name}» peker ikke på én celle.")
-    sheet, ref = dests[0]
-    return sheet, ref.replace("$", "")
-
-
-def _typed(value: Any, col: Column, table: Table, row: int) -> Any:
-    from kostra_functions.engine.carryover import TypedFormula
-
-    if value is None:
-        return None
-    if isinstance(value, TypedFormula):  # the controller's own formula, carried over: keep it
-        return str(value)
-    if col.kind == "tekst":
-        return str(value)
-    if col.kind in ("tall", "heltall"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                if col.typed and isinstance(value, str):
-                    return value  # the controller's text stays, and the row's status says what is wrong
-                raise TemplateError(
-                    f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke et tall."
-                ) from None
-        return int(value) if col.kind == "heltall" else float(value)
-    if col.kind == "sann":
-        return bool(value)
-    if col.kind == "dato":
-        if isinstance(value, (date, datetime)):
-            return value
-        raise TemplateError(f"«{table.sheet}» rad {row}, kolonne «{col.header}»: «{value}» er ikke en dato.")
-    return value
-
-
-def _format(kind: Kind) -> str:
-    return {"tekst": "@", "tall": MONEY_ORE, "heltall": "0", "dato": "dd.mm.yyyy", "sann": "General"}[kind]
