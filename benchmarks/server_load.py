@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kostra_functions.addin_web import MAX_BATCH_CLIENT
 from kostra_functions.excel.functions import FUNCTIONS
+from kostra_functions.excel.server_guard import CALL_PATH
 from kostra_functions.server_batch import BATCH_PATH
-from kostra_functions.server_face import CALL_PATH
 
 TARGET_SECONDS = 1.0
 FRESH = itertools.count()

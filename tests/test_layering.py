@@ -3,19 +3,19 @@
 The package has two layers:
 
 * **Faces** present the library to a user or another program: ``kostra_functions.excel``
-  (the Excel function table, argument conversion, the xlwings and VBA faces, the result cache),
-  ``kostra_functions.engine`` (headless recalculation, templates, publishing),
+  (the Excel function table, argument conversion, the xlwings, VBA and xlwings Server faces, the
+  result cache), ``kostra_functions.engine`` (headless recalculation, templates, publishing),
   ``kostra_functions.commands`` and ``kostra_functions.cli`` (the ``kostra`` command line),
-  ``kostra_functions.server_face``, ``kostra_functions.server_batch`` and
-  ``kostra_functions.addin_web`` (the web add-in and its HTTP server).
+  ``kostra_functions.server_batch`` and ``kostra_functions.addin_web`` (the web add-in and its HTTP
+  server).
 * **The library** is every other module: codes, mappings, ledgers, prognoses, controls, authority
   rules, year-end rules, and the bottom layer they share (``errors``, ``cells`` for cell values,
   amounts and dates, ``digest`` for content digests, ``formatting``, ``safety``, ``versioning``).
 
 Rule 1: no library module imports a face module (``kostra_functions.excel``, ``.engine``,
-``.commands``, ``.cli``, ``.server_face``, ``.server_batch``, ``.addin_web`` or anything under
-them). There are no exceptions: what the library and the faces both need (cell values, digests)
-lives in the library's bottom layer and the faces import it from there.
+``.commands``, ``.cli``, ``.server_batch``, ``.addin_web`` or anything under them). There are no
+exceptions: what the library and the faces both need (cell values, digests) lives in the library's
+bottom layer and the faces import it from there.
 
 Rule 2: no module imports an underscore-prefixed name (``_name``, not a dunder such as
 ``__version__``) from another module of the package, nor reaches one through a module it imported
@@ -42,7 +42,6 @@ FACES = (
     "kostra_functions.engine",
     "kostra_functions.commands",
     "kostra_functions.cli",
-    "kostra_functions.server_face",
     "kostra_functions.server_batch",
     "kostra_functions.addin_web",
 )

@@ -31,7 +31,8 @@ from kostra_functions import prognosis_table as pt
 from kostra_functions.cli import main
 from kostra_functions.errors import InvalidArgumentError, OutOfRangeError
 from kostra_functions.excel.convert import ExcelError
-from kostra_functions.excel.functions import FUNCTIONS, prognosis_adjustments
+from kostra_functions.excel.functions import FUNCTIONS
+from kostra_functions.excel.functions.prognosis_table import prognosis_adjustments
 from kostra_functions.ledger import read_ledger
 from kostra_functions.mapping import load_result_units
 

@@ -29,9 +29,10 @@ import pytest
 
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
+from kostra_functions.excel.server_face import MANIFEST_IDS
+from kostra_functions.excel.server_guard import CALL_PATH
 from kostra_functions.excel.spec import ExcelFunction
 from kostra_functions.excel.xlwings_udfs import python_name
-from kostra_functions.server_face import CALL_PATH, MANIFEST_IDS
 from tests.test_xlwings_face import TABLE_SAMPLES, assert_matches_example, sample_calls
 
 _MISSING = [m for m in ("xlwings_server", "uvicorn", "fastapi", "httpx")
@@ -378,7 +379,7 @@ def test_heavy_rows_compute_off_the_event_loop() -> None:
     import asyncio
     import inspect
 
-    from kostra_functions.server_face import is_heavy, make_server_function
+    from kostra_functions.excel.server_face import is_heavy, make_server_function
 
     def func(**kw: Any) -> Any:
         return lambda f: f
@@ -565,7 +566,7 @@ def test_stays_up_under_a_bounded_concurrent_load(server: httpx.Client) -> None:
 
 def test_defaults_bind_loopback_and_bound_the_body_time(capsys: pytest.CaptureFixture[str]) -> None:
     from kostra_functions.cli import build_parser, main
-    from kostra_functions.server_face import DEFAULT_BODY_TIMEOUT
+    from kostra_functions.excel.server_guard import DEFAULT_BODY_TIMEOUT
 
     args = build_parser().parse_args(["server"])
     assert args.host == "127.0.0.1" and args.lesetid == DEFAULT_BODY_TIMEOUT == 30.0

@@ -206,7 +206,7 @@ def read_adjustments(path: Path, ruleset: str | None) -> Any:
     """Adjustments from a CSV file (header row first; ``;`` or ``,`` separated, UTF-8 or cp1252)."""
     from kostra_functions.attestation import check_complete, decode_text
     from kostra_functions.errors import LedgerFormatError
-    from kostra_functions.excel.functions import prognosis_adjustments
+    from kostra_functions.excel.functions.prognosis_table import prognosis_adjustments
 
     if not path.is_file():
         raise LedgerFormatError("filen finnes ikke.", where=str(path))

@@ -18,12 +18,8 @@ from kostra_functions.errors import InvalidArgumentError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kostra_functions.server_face import (
-        DEFAULT_BODY_TIMEOUT,
-        DEFAULT_LOG_LEVEL,
-        DEFAULT_MAX_BODY,
-        LOG_LEVELS,
-    )
+    from kostra_functions.excel.server_face import DEFAULT_LOG_LEVEL, LOG_LEVELS
+    from kostra_functions.excel.server_guard import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
 
     p = sub.add_parser(
         "server",
@@ -68,7 +64,7 @@ def is_loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kostra_functions.server_face import (
+    from kostra_functions.excel.server_face import (
         ServerSetupError,
         configure_logging,
         create_app,
@@ -105,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["KOSTRA_SERVER_BODY_TIMEOUT"] = str(args.lesetid)
         if args.prosjektmappe:
             os.environ["KOSTRA_SERVER_PROJECT_DIR"] = str(args.prosjektmappe)
-        app = "kostra_functions.server_face:app_from_env"
+        app = "kostra_functions.excel.server_face:app_from_env"
 
     if not is_loopback(args.host) and not os.environ.get("XLWINGS_AUTH_PROVIDERS"):
         print("Advarsel: ingen pålogging er satt opp (XLWINGS_AUTH_PROVIDERS); alle som når serveren kan "

@@ -1,6 +1,6 @@
 // KOSTRA-funksjoner: the custom functions of the add-in, batched.
 //
-// Served by kostra_functions/server_face.py at /xlwings/custom-functions-code.js with KOSTRA_CONFIG
+// Served by kostra_functions/excel/server_face.py at /xlwings/custom-functions-code.js with KOSTRA_CONFIG
 // filled in and one stub per row of the table appended. Excel calls a custom function once per
 // cell; following Office's documented batching pattern for custom functions ("Batch custom
 // function calls for a remote service"), each call is pushed onto a list and a short timer posts
