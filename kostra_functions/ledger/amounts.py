@@ -40,7 +40,7 @@ def _amount_reason(exc: KostraError) -> str:
 
 
 def parse_amounts(values: np.ndarray, *, as_text: bool, decimal: str,
-                   rows: np.ndarray, column: Column, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+                  rows: np.ndarray, column: Column, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
     """Kroner as float64 and a blank mask; problems are recorded with their rows."""
     n = len(values)
     if not as_text:
@@ -103,6 +103,7 @@ def parse_amounts(values: np.ndarray, *, as_text: bool, decimal: str,
 
 
 def amount_problems(amount: np.ndarray, rows: np.ndarray, column: Column, problems: Problems) -> None:
+    """Record amounts that are infinite or larger than :data:`~kostra_functions.cells.MAX_AMOUNT`."""
     finite = np.isfinite(amount)
     bad = ~finite & ~np.isnan(amount)
     if bad.any():

@@ -71,7 +71,7 @@ def read_csv_ledger(path: Path, source: Source, *, kind: str | None, year: int |
     problems += missing_text(columns, header_cells, kind)
     if problems:
         raise source_error(source, f"overskriftsraden (rad {header_row}): " + "; ".join(problems)
-                     + f". Kolonnene i filen er: {header_found_text(header_cells)}.")
+                           + f". Kolonnene i filen er: {header_found_text(header_cells)}.")
     assert implied is not None
     used = sorted(columns.values(), key=lambda c: c.index)
     decimal = "." if sep == "," else ","
@@ -136,7 +136,7 @@ def read_csv_ledger(path: Path, source: Source, *, kind: str | None, year: int |
         else:
             values[c.name] = raw[c.index].array
     frame = build_frame(values, columns, rows, source=source, kind=implied, year=year, widths=widths,
-                   amounts_are_text=not fast, decimal=decimal)
+                        amounts_are_text=not fast, decimal=decimal)
     frame.attrs["koding"] = encoding
     return frame
 
@@ -152,6 +152,6 @@ def _parser_error(source: Source, exc: Exception, header: Sequence[str]) -> Ledg
     if m:
         expected, line, saw = m.groups()
         return source_error(source, f"rad {line} har {saw} felt, men radene over har {expected} "
-                              f"(overskriftsraden har {len(header)}). Sjekk om et semikolon (;) står i en "
-                              "tekst uten anførselstegn.")
+                                    f"(overskriftsraden har {len(header)}). Sjekk om et semikolon (;) står i "
+                                    "en tekst uten anførselstegn.")
     return source_error(source, f"filen kan ikke leses som CSV: {show(text, 120)}.")

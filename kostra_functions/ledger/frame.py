@@ -25,8 +25,8 @@ from kostra_functions.tables.headers import Column
 
 
 def build_frame(values: dict[str, Any], columns: dict[str, Column], rows: np.ndarray, *, source: Source,
-           kind: str, year: int | None, widths: Widths, amounts_are_text: bool, decimal: str,
-           excel: bool = False) -> pd.DataFrame:
+                kind: str, year: int | None, widths: Widths, amounts_are_text: bool, decimal: str,
+                excel: bool = False) -> pd.DataFrame:
     """Validate the raw columns and assemble the canonical frame (shared by CSV, XLSX and ranges)."""
     n = len(rows)
     problems = Problems(source)
@@ -88,7 +88,7 @@ def build_frame(values: dict[str, Any], columns: dict[str, Column], rows: np.nda
     # --- amount
     amount_col = columns["belop"]
     amount, amount_blank = parse_amounts(values["belop"], as_text=amounts_are_text, decimal=decimal,
-                                          rows=rows, column=amount_col, problems=problems)
+                                         rows=rows, column=amount_col, problems=problems)
     amount_problems(amount, rows, amount_col, problems)
     blank_masks["belop"] = amount_blank
     # --- blank rows: nothing in any column we read
@@ -212,7 +212,7 @@ def ledger_from_frame(
     problems += missing_text(columns, cells, kind)
     if problems:
         raise source_error(src, "overskriftsraden (rad 1): " + "; ".join(problems)
-                     + f". Kolonnene i området er: {header_found_text(cells)}.")
+                           + f". Kolonnene i området er: {header_found_text(cells)}.")
     if len(df) == 0:
         raise source_error(src, "området har en overskriftsrad, men ingen rader med data.")
     values: dict[str, Any] = {}
@@ -225,4 +225,4 @@ def ledger_from_frame(
     rows = np.arange(2, len(df) + 2, dtype=np.int64)
     numeric_amount = values["belop"].dtype != object
     return build_frame(values, columns, rows, source=src, kind=kind, year=year, widths=code_widths(ruleset),
-                  amounts_are_text=not numeric_amount, decimal=",", excel=True)
+                       amounts_are_text=not numeric_amount, decimal=",", excel=True)
