@@ -155,7 +155,8 @@ def read_history(path: str | Path) -> History:
     """
     from kostra_functions.cells import parse_amount_text
     from kostra_functions.errors import KostraError
-    from kostra_functions.ledger import load_table, normalise_header
+    from kostra_functions.ledger import load_table
+    from kostra_functions.tables.headers import normalise_header
 
     if Path(path).is_dir():
         return history_from_ledgers(Path(path))

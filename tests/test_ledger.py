@@ -11,13 +11,8 @@ import pandas as pd
 import pytest
 
 from kostra_functions.errors import InvalidArgumentError, LedgerFormatError
-from kostra_functions.ledger import (
-    CANONICAL_COLUMNS,
-    column_letter,
-    ledger_from_frame,
-    normalise_header,
-    read_ledger,
-)
+from kostra_functions.ledger import CANONICAL_COLUMNS, ledger_from_frame, read_ledger
+from kostra_functions.tables.headers import column_letter, normalise_header
 
 NBSP = "\u00a0"
 HEADER = "Art;Ansvar;Funksjon;Prosjekt;Periode;Beløp"

@@ -285,15 +285,6 @@ def _period_table(actual: pd.DataFrame, period: int) -> list[str]:
 
 
 # -------------------------------------------------------------------------------------------- CSV
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_text(value: Any) -> str:
-    """Text for a CSV cell that Excel will not run as a formula (leading ' before = + - @)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _decimal(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
@@ -327,16 +318,11 @@ def _write_csv(path: Path, actual: pd.DataFrame, budget: pd.DataFrame | None, pe
                 *(_decimal(v) for v in periods),
             ])
     path.parent.mkdir(parents=True, exist_ok=True)
-    from kostra_functions.safety import atomic_write
+    from kostra_functions.safety import atomic_write, csv_text
 
     with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:  # never half a file
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(header)
         for r in rows:
-            writer.writerow([_safe_text(v) if isinstance(v, str) and not _is_number_text(v) else v
-                             for v in r])
+            writer.writerow([csv_text(v) for v in r])  # text never runs as a formula in Excel
     return len(rows)
-
-
-def _is_number_text(text: str) -> bool:
-    return bool(text) and text.lstrip("-").replace(",", "", 1).isdigit()

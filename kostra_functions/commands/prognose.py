@@ -204,21 +204,21 @@ def _covered_rows(wb: Any, name: str) -> int | None:
 
 def read_adjustments(path: Path, ruleset: str | None) -> Any:
     """Adjustments from a CSV file (header row first; ``;`` or ``,`` separated, UTF-8 or cp1252)."""
-    from kostra_functions.attestation import check_complete, decode_text
     from kostra_functions.errors import LedgerFormatError
     from kostra_functions.excel.functions.prognosis_table import prognosis_adjustments
+    from kostra_functions.tables.text import check_complete, guess_delimiter, read_text
 
     if not path.is_file():
         raise LedgerFormatError("filen finnes ikke.", where=str(path))
     if path.stat().st_size > 64 * 1024**2:
         raise LedgerFormatError("filen er over 64 MB; en fil med justeringer har noen hundre rader.",
                                 where=str(path))
-    raw = path.read_bytes()
-    text = decode_text(path, raw)  # UTF-8 or Windows-1252; UTF-16 and binary files are refused
+    # UTF-8 or Windows-1252; UTF-16 and binary files are refused
+    text, _ = read_text(path, where=str(path))
     first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    delimiter = guess_delimiter(first, (";", ","))
     if text.strip():
-        check_complete(path, text, delimiter)  # a cut-off last row could hold a cut-off amount
+        check_complete(path, delimiter, where=str(path))  # a cut-off last row could hold a cut-off amount
     try:
         rows = [row for row in csv.reader(text.splitlines(), delimiter=delimiter, strict=True)]
     except csv.Error:
