@@ -100,8 +100,8 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
                resultatenheter: Path | None = None, year: int | None = None,
                ruleset: str | None = None) -> Any:
     """Read the files and build the district basis (what the CLI and its tests share)."""
-    from kostra_functions import prognosis_table as pt
     from kostra_functions.ledger import read_ledger
+    from kostra_functions.prognosis.district import district_basis
 
     actuals = read_ledger(regnskap, kind="regnskap", ruleset=ruleset)
     budget = read_ledger(budsjett, kind="budsjett", ruleset=ruleset)
@@ -116,8 +116,8 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
 
         units = load_result_units(resultatenheter)
     last_year = read_ledger(fjoraar, kind="regnskap", ruleset=ruleset) if fjoraar else None
-    return pt.district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
-                             last_year=last_year)
+    return district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
+                          last_year=last_year)
 
 
 def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tuple[Any, list[str]]:
@@ -129,10 +129,10 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
     import openpyxl
 
     from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
     from kostra_functions import safety
     from kostra_functions.codes.catalog import Catalog
     from kostra_functions.errors import LedgerFormatError
+    from kostra_functions.prognosis.adjustments import Adjustments
     from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
 
     safety.check_xlsx(path)
@@ -185,9 +185,9 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
                     methods[code] = pg.normalise_method(str(method))
     finally:
         wb.close()
-    return pt.Adjustments(measures=sums["tiltak"], carried_forward=sums["fremfort"],
-                          central_allocations=sums["avsetninger"], manual_projections=manual,
-                          methods=methods), problems
+    return Adjustments(measures=sums["tiltak"], carried_forward=sums["fremfort"],
+                       central_allocations=sums["avsetninger"], manual_projections=manual,
+                       methods=methods), problems
 
 
 def _covered_rows(wb: Any, name: str) -> int | None:
@@ -238,14 +238,16 @@ def last_period(basis: Any) -> int:
 def tables(basis: Any, periods: list[int], *, method: str | None, adjustments: Any, by: str
            ) -> list[tuple[int, list[list[Any]], Any]]:
     """For each period: the report rows (header first) and the detail frame."""
-    from kostra_functions import prognosis_table as pt
+    from kostra_functions.prognosis.compute import compute
+    from kostra_functions.prognosis.rows import sort_rows
+    from kostra_functions.prognosis.table import report_rows
 
     out = []
     for period in periods:
-        detail = pt.compute(basis, period, method=method, adjustments=adjustments, errors="mark",
-                            explain=True)
-        detail = pt.sort_rows(detail, by=by, area_order=basis.area_order)  # type: ignore[arg-type]
-        out.append((period, pt.report_rows(detail, by=by), detail))  # type: ignore[arg-type]
+        detail = compute(basis, period, method=method, adjustments=adjustments, errors="mark",
+                         explain=True)
+        detail = sort_rows(detail, by=by, area_order=basis.area_order)  # type: ignore[arg-type]
+        out.append((period, report_rows(detail, by=by), detail))  # type: ignore[arg-type]
     return out
 
 
@@ -255,7 +257,7 @@ def tables(basis: Any, periods: list[int], *, method: str | None, adjustments: A
 
 def _cell_text(value: Any, *, decimals: int | None = None) -> str:
     from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
+    from kostra_functions.prognosis import table as pt
 
     if isinstance(value, pt.Cell):
         return value.code
@@ -297,7 +299,7 @@ def _errors_of(detail: Any) -> list[str]:
 
 
 def _csv_value(value: Any) -> str:
-    from kostra_functions import prognosis_table as pt
+    from kostra_functions.prognosis import table as pt
 
     if isinstance(value, pt.Cell):
         return value.code
@@ -328,7 +330,7 @@ def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, w
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from kostra_functions import prognosis_table as pt
+    from kostra_functions.prognosis import table as pt
 
     wb = Workbook()
     ws = wb.active
