@@ -81,7 +81,7 @@ def share_text(share: float) -> str:
 
 
 def round_array(values: np.ndarray) -> np.ndarray:
-    """Øre rounding as :func:`kostra_functions.prognosis.round_ore`, element by element, any shape.
+    """Øre rounding as :func:`round_ore`, element by element, any shape.
 
     Vectorised with the same fast rule as ``round_ore`` (below a milliard and away from a half øre,
     the nearest øre); the few other values go through ``round_ore`` itself.
