@@ -6,6 +6,8 @@ The package has two layers:
   (the Excel function table, argument conversion, the xlwings, VBA and xlwings Server faces, the
   result cache), ``kostra_functions.engine`` (headless recalculation, templates, publishing),
   ``kostra_functions.commands`` and ``kostra_functions.cli`` (the ``kostra`` command line),
+  ``kostra_functions.reports`` (what the ``kostra`` command prints and writes: text, CSV and XLSX
+  reports laid out with the workbooks' print setup from ``engine``),
   ``kostra_functions.server_batch`` and ``kostra_functions.addin_web`` (the web add-in and its HTTP
   server).
 * **The library** is every other module: codes, mappings, ledgers, prognoses, controls, authority
@@ -13,9 +15,9 @@ The package has two layers:
   amounts and dates, ``digest`` for content digests, ``formatting``, ``safety``, ``versioning``).
 
 Rule 1: no library module imports a face module (``kostra_functions.excel``, ``.engine``,
-``.commands``, ``.cli``, ``.server_batch``, ``.addin_web`` or anything under them). There are no
-exceptions: what the library and the faces both need (cell values, digests) lives in the library's
-bottom layer and the faces import it from there.
+``.commands``, ``.reports``, ``.cli``, ``.server_batch``, ``.addin_web`` or anything under them).
+There are no exceptions: what the library and the faces both need (cell values, digests) lives in
+the library's bottom layer and the faces import it from there.
 
 Rule 2: no module imports an underscore-prefixed name (``_name``, not a dunder such as
 ``__version__``) from another module of the package, nor reaches one through a module it imported
@@ -41,6 +43,7 @@ FACES = (
     "kostra_functions.excel",
     "kostra_functions.engine",
     "kostra_functions.commands",
+    "kostra_functions.reports",
     "kostra_functions.cli",
     "kostra_functions.server_batch",
     "kostra_functions.addin_web",

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kostra_functions import prognosis_table as pt
 from kostra_functions.cli import main
 from kostra_functions.errors import InvalidArgumentError, OutOfRangeError
 from kostra_functions.excel.convert import ExcelError
@@ -35,6 +34,11 @@ from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.functions.prognosis_table import prognosis_adjustments
 from kostra_functions.ledger import read_ledger
 from kostra_functions.mapping import load_result_units
+from kostra_functions.prognosis.amounts import round_groups
+from kostra_functions.prognosis.compute import compute
+from kostra_functions.prognosis.district import ORDINARY, UNALLOCATED_NAME, district_basis
+from kostra_functions.prognosis.rows import district_prognosis, function_rows
+from kostra_functions.prognosis.table import HEADER as REPORT_HEADER
 
 TABLE = FUNCTIONS["KOSTRA_AVVIK_TABELL"]
 AVVIK = FUNCTIONS["KOSTRA_AVVIK"]
@@ -99,13 +103,13 @@ def ledgers(files: dict[str, Path]) -> dict[str, Any]:
 
 
 def _prognosis(ledgers: dict[str, Any], period: int, **kw: Any) -> pd.DataFrame:
-    return pt.district_prognosis(
+    return district_prognosis(
         ledgers["actuals"], ledgers["budget"], period, year=2023, result_units=ledgers["units"], **kw
     )
 
 
 def _by_function(detail: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
-    rows = pt.function_rows(detail)
+    rows = function_rows(detail)
     return {(r["blokk"][:3], r["funksjon"]): r for r in rows.to_dict("records")}
 
 
@@ -187,7 +191,7 @@ def test_profile_from_last_year(ledgers: dict[str, Any]) -> None:
     # 253 last year: total 11 × 100 000 + 200 000 = 1 300 000; to June 700 000 → share 7/13
     # R1: 660 000 × 13 / 7 = 8 580 000 / 7 = 1 225 714,2857 → 1 225 714,29
     # R2: 270 000 × 13 / 7 = 3 510 000 / 7 = 501 428,5714 → 501 428,57
-    r1 = d[(d["funksjon"] == "253") & (d["resultatenhet"] == "R1") & (d["blokk"] == pt.ORDINARY)].iloc[0]
+    r1 = d[(d["funksjon"] == "253") & (d["resultatenhet"] == "R1") & (d["blokk"] == ORDINARY)].iloc[0]
     r2 = d[(d["funksjon"] == "253") & (d["resultatenhet"] == "R2")].iloc[0]
     assert (r1["prognose"], r2["prognose"]) == (1_225_714.29, 501_428.57)
     f = _by_function(d)
@@ -226,7 +230,7 @@ def test_adjustments(ledgers: dict[str, Any]) -> None:
     assert f[("Ord", "201")]["avviksprognose"] == 60_000
     # the manual figure: R4 periodised 2 460 000 + unallocated 140 000 = 2 600 000
     unallocated = d[(d["funksjon"] == "281") & (d["resultatenhet"] == "")].iloc[0]
-    assert unallocated["resultatenhet_navn"] == pt.UNALLOCATED_NAME
+    assert unallocated["resultatenhet_navn"] == UNALLOCATED_NAME
     assert unallocated["prognose"] == 140_000
     # the 201 allocation sits on R5 (no unallocated row for 201)
     assert d[(d["funksjon"] == "201")]["resultatenhet"].tolist() == ["R5"]
@@ -271,22 +275,22 @@ def test_investment_rows_left_out(files: dict[str, Path], ledgers: dict[str, Any
         files["regnskap"].read_text(encoding="utf-8") + "02000;910;253;12345;3;50000,00\n", encoding="utf-8"
     )
     actuals = read_ledger(path, kind="regnskap")
-    basis = pt.district_basis(actuals, ledgers["budget"], year=2023, result_units=None)
+    basis = district_basis(actuals, ledgers["budget"], year=2023, result_units=None)
     assert basis.notes == (
         "1 rader med investeringsarter (kontoklasse investering) er holdt utenfor driftsoppfølgingen.",
     )
-    f = _by_function(pt.compute(basis, 6))
+    f = _by_function(compute(basis, 6))
     assert f[("Ord", "253")]["regnskap_hittil"] == 930_000  # the 50 000 investment is not counted
 
 
 def test_round_groups_largest_remainder() -> None:
     # three rows of 0,005: each alone rounds to 0,01 (sum 0,03) but the total 0,015 rounds to 0,02
     values = np.array([0.005, 0.005, 0.005])
-    out = pt._round_groups(values, np.array(["a", "a", "a"], dtype=object))
+    out = round_groups(values, np.array(["a", "a", "a"], dtype=object))
     assert sorted(out.tolist()) == [0.0, 0.01, 0.01]
     # 12 000 000 / 7 twice: 1 714 285,714 each; total 3 428 571,428… → 3 428 571,43 = ,71 + ,72
     two = np.array([12_000_000 / 7, 12_000_000 / 7])
-    assert sorted(pt._round_groups(two, np.array(["g", "g"], dtype=object)).tolist()) == [
+    assert sorted(round_groups(two, np.array(["g", "g"], dtype=object)).tolist()) == [
         1_714_285.71,
         1_714_285.72,
     ]
@@ -298,7 +302,7 @@ def test_round_groups_largest_remainder() -> None:
 
 def test_table_layout_and_totals(files: dict[str, Path]) -> None:
     out = TABLE.call(_range(files["regnskap"]), _range(files["budsjett"]), 6, 2023)
-    assert out[0] == list(pt.HEADER)
+    assert out[0] == list(REPORT_HEADER)
     labels = [(r[0][:3], r[1], r[2]) for r in out[1:]]
     assert labels == [
         ("Ord", "FO2A", "201"),
@@ -323,7 +327,7 @@ def test_table_layout_and_totals(files: dict[str, Path]) -> None:
 
 def test_table_agrees_with_scalar_for_one_function(files: dict[str, Path]) -> None:
     acc, bud = _range(files["regnskap"]), _range(files["budsjett"])
-    head = pt.HEADER
+    head = REPORT_HEADER
     for period in range(0, 14):
         for method in ("periodisert", "lineær"):
             row = next(r for r in TABLE.call(acc, bud, period, 2023, method) if r[2] == "253")
@@ -351,7 +355,7 @@ def test_table_with_adjustments_and_last_year(files: dict[str, Path]) -> None:
     ]
     out = TABLE.call(_range(files["regnskap"]), _range(files["budsjett"]), 6, 2023, None, None, adjustments)
     dev = out[0].index("Avviksprognose")
-    rows = {r[2]: r for r in out if r[0] == pt.ORDINARY and r[2] not in ("Sum", "")}
+    rows = {r[2]: r for r in out if r[0] == ORDINARY and r[2] not in ("Sum", "")}
     # as test_adjustments: 253 10 000; 281 −250 000; 201 (allocations 10 000 + 20 000) 60 000
     assert (rows["253"][dev], rows["281"][dev], rows["201"][dev]) == (10_000, -250_000, 60_000)
     assert rows["281"][out[0].index("Metode")] == "manuell"
@@ -374,7 +378,7 @@ def test_table_error_cells_propagate_to_sums(files: dict[str, Path]) -> None:
     adjustments = [["Funksjon", "Tiltak"], ["253", -5_000]]
     out = TABLE.call(_range(files["regnskap"]), _range(files["budsjett"]), 6, 2023, None, None, adjustments)
     dev = out[0].index("Avviksprognose")
-    row253 = next(r for r in out if r[2] == "253" and r[0] == pt.ORDINARY)
+    row253 = next(r for r in out if r[2] == "253" and r[0] == ORDINARY)
     assert isinstance(row253[dev], ExcelError) and row253[dev].code == "#NUM!"
     assert "positivt beløp" in row253[dev].message
     assert isinstance(out[-1][dev], ExcelError)  # the district total includes 253
@@ -542,7 +546,7 @@ def test_cli_equals_table_on_the_example(
             for r in _numbers(TABLE.call(acc, bud, 9, None, method, None, None, last))
             if r[2] == "232" and r[0] == "Øremerkede prosjekter"
         )
-        assert row[pt.HEADER.index("Avviksprognose")] == "#NUM!"
+        assert row[REPORT_HEADER.index("Avviksprognose")] == "#NUM!"
 
 
 def test_cli_adjustments_file(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -556,7 +560,7 @@ def test_cli_adjustments_file(files: dict[str, Path], capsys: pytest.CaptureFixt
     assert code == 0
     capsys.readouterr()
     with out_csv.open(encoding="utf-8-sig") as fh:
-        rows = {r[2]: r for r in csv.reader(fh, delimiter=";") if r[0] == pt.ORDINARY}
+        rows = {r[2]: r for r in csv.reader(fh, delimiter=";") if r[0] == ORDINARY}
     # as test_adjustments: 253 10 000; 281 −250 000 (manual); 201 60 000
     assert (rows["253"][-1], rows["281"][-1], rows["201"][-1]) == ("10000,00", "-250000,00", "60000,00")
     assert rows["281"][4] == "manuell"

@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kostra_functions import prognosis as pg
-from kostra_functions import prognosis_table as pt
 from kostra_functions.errors import KostraError
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
+from kostra_functions.prognosis.district import ORDINARY
 
 MAX_ORE = 10**12  # ±10 mrd. kr: far beyond a district, well inside 15 significant digits
 ore = st.integers(min_value=-MAX_ORE, max_value=MAX_ORE)
@@ -198,7 +198,7 @@ def test_the_table_agrees_with_the_scalar_function_per_function(
     shown = {
         r[col["Funksjon"]]: r[col["Avviksprognose"]]
         for r in table[1:]
-        if r[col["Del"]] == pt.ORDINARY and r[col["Funksjon"]] not in ("Sum", "")
+        if r[col["Del"]] == ORDINARY and r[col["Funksjon"]] not in ("Sum", "")
     }
     functions = {f for f, _, _ in rows}
     assert set(shown) == functions

@@ -26,10 +26,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: Columns shown in the terminal (the files hold all of them).
-_TERMINAL_AMOUNTS = ("Justert budsjett", "Regnskap hittil", "Avvik hittil", "Forventet regnskap",
-                     "Avviksprognose")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -100,8 +96,8 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
                resultatenheter: Path | None = None, year: int | None = None,
                ruleset: str | None = None) -> Any:
     """Read the files and build the district basis (what the CLI and its tests share)."""
-    from kostra_functions import prognosis_table as pt
     from kostra_functions.ledger import read_ledger
+    from kostra_functions.prognosis.district import district_basis
 
     actuals = read_ledger(regnskap, kind="regnskap", ruleset=ruleset)
     budget = read_ledger(budsjett, kind="budsjett", ruleset=ruleset)
@@ -116,8 +112,8 @@ def load_basis(regnskap: Path, budsjett: Path, *, fjoraar: Path | None = None,
 
         units = load_result_units(resultatenheter)
     last_year = read_ledger(fjoraar, kind="regnskap", ruleset=ruleset) if fjoraar else None
-    return pt.district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
-                             last_year=last_year)
+    return district_basis(actuals, budget, year=int(year_), ruleset=ruleset, result_units=units,
+                          last_year=last_year)
 
 
 def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tuple[Any, list[str]]:
@@ -129,10 +125,10 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
     import openpyxl
 
     from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
     from kostra_functions import safety
     from kostra_functions.codes.catalog import Catalog
     from kostra_functions.errors import LedgerFormatError
+    from kostra_functions.prognosis.adjustments import Adjustments
     from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
 
     safety.check_xlsx(path)
@@ -185,9 +181,9 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
                     methods[code] = pg.normalise_method(str(method))
     finally:
         wb.close()
-    return pt.Adjustments(measures=sums["tiltak"], carried_forward=sums["fremfort"],
-                          central_allocations=sums["avsetninger"], manual_projections=manual,
-                          methods=methods), problems
+    return Adjustments(measures=sums["tiltak"], carried_forward=sums["fremfort"],
+                       central_allocations=sums["avsetninger"], manual_projections=manual,
+                       methods=methods), problems
 
 
 def _covered_rows(wb: Any, name: str) -> int | None:
@@ -238,158 +234,21 @@ def last_period(basis: Any) -> int:
 def tables(basis: Any, periods: list[int], *, method: str | None, adjustments: Any, by: str
            ) -> list[tuple[int, list[list[Any]], Any]]:
     """For each period: the report rows (header first) and the detail frame."""
-    from kostra_functions import prognosis_table as pt
+    from kostra_functions.prognosis.compute import compute
+    from kostra_functions.prognosis.rows import sort_rows
+    from kostra_functions.prognosis.table import report_rows
 
     out = []
     for period in periods:
-        detail = pt.compute(basis, period, method=method, adjustments=adjustments, errors="mark",
-                            explain=True)
-        detail = pt.sort_rows(detail, by=by, area_order=basis.area_order)  # type: ignore[arg-type]
-        out.append((period, pt.report_rows(detail, by=by), detail))  # type: ignore[arg-type]
+        detail = compute(basis, period, method=method, adjustments=adjustments, errors="mark",
+                         explain=True)
+        detail = sort_rows(detail, by=by, area_order=basis.area_order)  # type: ignore[arg-type]
+        out.append((period, report_rows(detail, by=by), detail))  # type: ignore[arg-type]
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Output
-
-
-def _cell_text(value: Any, *, decimals: int | None = None) -> str:
-    from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
-
-    if isinstance(value, pt.Cell):
-        return value.code
-    if isinstance(value, float):
-        return pg.format_amount(value, decimals)
-    return "" if value is None else str(value)
-
-
-def _print_table(rows: list[list[Any]], *, by: str) -> None:
-    header = rows[0]
-    amount_idx = [header.index(h) for h in _TERMINAL_AMOUNTS]
-    name_col = header.index("Navn")
-    code_col = header.index("Funksjon")  # "Sum" marks subtotals in the code columns
-    method_col = header.index("Metode")
-    unit_col = header.index("Resultatenhet") if by == "resultatenhet" else None
-    lines = []
-    for row in rows[1:]:
-        if row[0] == "Totalt" or "Sum" in row[1:3]:
-            label = str(row[name_col])
-        else:
-            parts = [row[unit_col]] if unit_col is not None else []
-            label = " ".join(str(p) for p in [*parts, row[code_col], row[name_col]] if p)
-        lines.append([label[:44], str(row[method_col])[:11]]
-                     + [_cell_text(row[i], decimals=0) for i in amount_idx])
-    heads = ["Funksjon" if by == "funksjon" else "Resultatenhet / funksjon", "Metode", *_TERMINAL_AMOUNTS]
-    widths = [max(len(heads[i]), *(len(line[i]) for line in lines)) for i in range(len(heads))]
-    print("  ".join(h.ljust(widths[i]) if i < 2 else h.rjust(widths[i]) for i, h in enumerate(heads)))
-    print("  ".join("-" * w for w in widths))
-    previous_block = None
-    for row, line in zip(rows[1:], lines, strict=True):
-        if row[0] != previous_block and row[0] != "Totalt":
-            print(f"{row[0]}:")
-            previous_block = row[0]
-        print("  ".join(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(line)))
 
 
 def _errors_of(detail: Any) -> list[str]:
     return list(dict.fromkeys(m for m in detail["feil"] if m))
-
-
-def _csv_value(value: Any) -> str:
-    from kostra_functions import prognosis_table as pt
-
-    if isinstance(value, pt.Cell):
-        return value.code
-    if isinstance(value, float):
-        return f"{value:.2f}".replace(".", ",")
-    return "" if value is None else str(value)
-
-
-def write_csv(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
-    """``;``-separated, decimal comma, two decimals, UTF-8 with BOM; a Periode column for several."""
-    from kostra_functions.safety import atomic_write, csv_text
-
-    # written next to the target and renamed over it: a crash never leaves half a file; text from the
-    # exports (names) that starts like a formula gets a leading ' so Excel shows it as text
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        for n, (period, rows, _detail) in enumerate(results):
-            for i, row in enumerate(rows):
-                if i == 0 and n > 0:
-                    continue
-                prefix = (["Periode"] if i == 0 else [str(period)]) if with_period else []
-                writer.writerow(prefix + [csv_text(_csv_value(v)) if isinstance(v, str) else _csv_value(v)
-                                          for v in row])
-
-
-def write_xlsx(path: Path, results: list[tuple[int, list[list[Any]], Any]], *, with_period: bool) -> None:
-    """The table (numbers as numbers, format with two decimals) and a sheet of explanations."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from kostra_functions import prognosis_table as pt
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Avviksprognose"
-    for n, (period, rows, _detail) in enumerate(results):
-        for i, row in enumerate(rows):
-            if i == 0 and n > 0:
-                continue
-            prefix = (["Periode"] if i == 0 else [period]) if with_period else []
-            values = [v.code if isinstance(v, pt.Cell) else v for v in row]
-            ws.append(prefix + values)
-            if i == 0 or str(row[2]) == "Sum" or str(row[1]) == "Sum" or row[0] == "Totalt":
-                for cell in ws[ws.max_row]:
-                    cell.font = Font(bold=True)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, float):
-                cell.number_format = "#,##0.00"
-    _fit_columns(ws)
-    ex = wb.create_sheet("Forklaringer")
-    ex.append(["Periode", "Del", "Funksjonsområde", "Funksjon", "Resultatenhet", "Navn resultatenhet",
-               "Metode", "Avviksprognose", "Forklaring"])
-    for period, _rows, detail in results:
-        for _, r in detail.iterrows():
-            ex.append([period, r["blokk"], r["funksjonsomrade"], r["funksjon"], r["resultatenhet"],
-                       r["resultatenhet_navn"], r["metode"],
-                       None if r["avviksprognose"] != r["avviksprognose"] else float(r["avviksprognose"]),
-                       r["forklaring"]])
-    from kostra_functions.safety import atomic_path, text_cells
-
-    _fit_columns(ex, widest=80)
-    for sheet in (ws, ex):  # text from the exports is stored as text, never as a formula
-        for cells in sheet.iter_rows():
-            text_cells(cells)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-
-
-def _fit_columns(ws: Any, widest: int = 60) -> None:
-    """Columns wide enough for their longest entry (a 9-digit amount with øre and separators needs
-    15), frozen heading, one page wide when printed, heading repeated on every page."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-
-    from kostra_functions.engine.templates import print_setup
-
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            value = cell.value
-            if value is None:
-                continue
-            length = 16 if isinstance(value, (int, float)) else len(str(value)) + 2
-            widths[cell.column] = max(widths.get(cell.column, 8), min(length, widest))
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
-    for cell in ws[1]:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    print_setup(ws)
-    ws.print_title_rows = "1:1"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -399,6 +258,7 @@ def run(args: argparse.Namespace) -> int:
         return backtest_report.run(args)
     from kostra_functions import prognosis as pg
     from kostra_functions.errors import OutOfRangeError
+    from kostra_functions.reports import prognosis as report
 
     inputs = _inputs(args)
     basis = load_basis(inputs["regnskap"], inputs["budsjett"], fjoraar=inputs["fjoraar"],
@@ -424,21 +284,21 @@ def run(args: argparse.Namespace) -> int:
         print(problem)
     problems: list[str] = []
     if args.alle_perioder:
-        _print_totals(results)
+        print("\n".join(report.totals_lines(results)))
     for period, rows, detail in results:
         if not args.alle_perioder:
             print(f"Periode {period}:")
-            _print_table(rows, by=args.per)
+            print("\n".join(report.table_lines(rows, by=args.per)))
         problems += [f"Periode {period}: {m}" if args.alle_perioder else m for m in _errors_of(detail)]
         ignored = detail.attrs.get("carried_forward_ignored", 0.0)
         if ignored and not args.alle_perioder:
             print(f"Merk: fremført resultat ({pg.format_amount(ignored)}) tas med fra periode "
                   f"{detail.attrs['carried_forward_from']} og er ikke med i periode {period}.")
     if args.csv:
-        write_csv(args.csv, results, with_period=args.alle_perioder)
+        report.write_csv(args.csv, results, with_period=args.alle_perioder)
         print(f"Skrev {args.csv}")
     if args.xlsx:
-        write_xlsx(args.xlsx, results, with_period=args.alle_perioder)
+        report.write_xlsx(args.xlsx, results, with_period=args.alle_perioder)
         print(f"Skrev {args.xlsx}")
     if problems:
         print("Funksjoner uten prognose:", file=sys.stderr)
@@ -447,20 +307,3 @@ def run(args: argparse.Namespace) -> int:
         return 1
     return 0
 
-
-def _print_totals(results: list[tuple[int, list[list[Any]], Any]]) -> None:
-    heads = ["Periode", "Regnskap hittil", "Avvik hittil", "Forventet regnskap", "Avviksprognose",
-             "herav øremerket"]
-    lines = []
-    for period, rows, _detail in results:
-        header = rows[0]
-        total = rows[-1]
-        earmarked = next((r for r in rows if r[0] == "Øremerkede prosjekter" and r[1] == "Sum"), None)
-        cols = [header.index(h) for h in heads[1:5]]
-        dev = header.index("Avviksprognose")
-        lines.append([str(period)] + [_cell_text(total[i], decimals=0) for i in cols]
-                     + [_cell_text(earmarked[dev], decimals=0) if earmarked else "0"])
-    widths = [max(len(heads[i]), *(len(line[i]) for line in lines)) for i in range(len(heads))]
-    print("  ".join(h.rjust(widths[i]) for i, h in enumerate(heads)))
-    for line in lines:
-        print("  ".join(c.rjust(widths[i]) for i, c in enumerate(line)))

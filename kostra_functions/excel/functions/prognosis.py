@@ -186,7 +186,7 @@ def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None
         name = rules[0]
     elif type(method) is str:
         key = method.strip().lower()
-        name = _PG._METHOD_ALIASES.get(key) if key else rules[0]
+        name = _PG.METHOD_ALIASES.get(key) if key else rules[0]
         if name is None:
             return FALLBACK
     else:

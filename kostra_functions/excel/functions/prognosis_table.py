@@ -1,7 +1,8 @@
 """The table's deviation prognoses for a whole district (``KOSTRA_AVVIK_TABELL``), and the
 adjustments range it reads (:func:`prognosis_adjustments`, also used by ``kostra prognose``).
 
-Library: :mod:`kostra_functions.prognosis_table` (function area → KOSTRA function → result unit).
+Library: :mod:`kostra_functions.prognosis` (a district: ``prognosis.district`` … ``prognosis.table``;
+function area → KOSTRA function → result unit).
 Deviation = expected adjusted budget − expected annual accounts; + = mindreforbruk.
 """
 
@@ -32,9 +33,9 @@ def prognosis_adjustments(rows: list[list[Any]], ruleset: str | None, source: st
     import re
 
     from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
     from kostra_functions.errors import MissingArgumentError
     from kostra_functions.excel import convert
+    from kostra_functions.prognosis.adjustments import Adjustments
     from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
 
     if not rows:
@@ -103,8 +104,8 @@ def prognosis_adjustments(rows: list[list[Any]], ruleset: str | None, source: st
             if cells["prognose"] is not None:
                 manual[function] = cells["prognose"]
                 methods.setdefault(function, pg.MANUAL)
-    return pt.Adjustments(measures=measures, carried_forward=carried, central_allocations=allocations,
-                          manual_projections=manual, methods=methods)
+    return Adjustments(measures=measures, carried_forward=carried, central_allocations=allocations,
+                       manual_projections=manual, methods=methods)
 
 
 def _ledger_from_range(rows: list[list[Any]] | None, kind: str, source: str) -> Any:
@@ -138,33 +139,35 @@ def kostra_avvik_tabell(accounts_range: list[list[Any]], budget_range: list[list
     """
     global _TABLE_BASES, _TABLE_RESULTS
     from kostra_functions import prognosis as pg
-    from kostra_functions import prognosis_table as pt
     from kostra_functions.excel.cache import ResultCache
     from kostra_functions.excel.convert import ExcelError
+    from kostra_functions.prognosis.compute import compute_arrays
+    from kostra_functions.prognosis.district import content_key, district_basis
+    from kostra_functions.prognosis.table import Cell, report_rows
     from kostra_functions.versioning import data_version
 
     if _TABLE_BASES is None:
         _TABLE_BASES, _TABLE_RESULTS = ResultCache(maxsize=8), ResultCache(maxsize=256)
     period = pg.check_period(period)
     version = data_version()
-    basis_key = pt.content_key(accounts_range, budget_range, last_year_range, year, ruleset, version)
-    result_key = (basis_key, period, method, pt.content_key(adjustments_range))
+    basis_key = content_key(accounts_range, budget_range, last_year_range, year, ruleset, version)
+    result_key = (basis_key, period, method, content_key(adjustments_range))
 
     def basis() -> Any:
         actuals = _ledger_from_range(accounts_range, "regnskap", "argumentet «regnskap»")
         budget = _ledger_from_range(budget_range, "budsjett", "argumentet «budsjett»")
         year_ = year or actuals.attrs.get("aar") or budget.attrs.get("aar") or resolve_year(None)
-        return pt.district_basis(
+        return district_basis(
             actuals, budget, year=int(year_), ruleset=ruleset,
             last_year=_ledger_from_range(last_year_range, "regnskap", "argumentet «fjorårsregnskap»"),
         )
 
     def table() -> list[list[Any]]:
         adj = prognosis_adjustments(adjustments_range, ruleset) if adjustments_range is not None else None
-        detail = pt.compute_arrays(_TABLE_BASES.get_or_compute(basis_key, basis), period, method=method,
-                                   adjustments=adj, errors="mark", explain=False)
-        return [[ExcelError(c.code, c.message) if isinstance(c, pt.Cell) else c for c in row]
-                for row in pt.report_rows(detail)]
+        detail = compute_arrays(_TABLE_BASES.get_or_compute(basis_key, basis), period, method=method,
+                                adjustments=adj, errors="mark", explain=False)
+        return [[ExcelError(c.code, c.message) if isinstance(c, Cell) else c for c in row]
+                for row in report_rows(detail)]
 
     return [list(row) for row in _TABLE_RESULTS.get_or_compute(result_key, table)]
 
