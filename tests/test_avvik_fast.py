@@ -84,3 +84,14 @@ def test_worked_examples() -> None:
     # errors are left to the full way, which words them
     assert FAST_ROW.fast(1_200_000.0, 650_000.0, 6.0, "ukjent") is FALLBACK
     assert isinstance(FAST_ROW.call(1_200_000.0, 650_000.0, 6.0, "ukjent"), ExcelError)
+
+
+def test_a_share_out_of_range_is_an_error_whatever_the_period() -> None:
+    # Found by the property test: at period 0 (and 12–13) the projection does not use the share,
+    # but the full way still rejects a profile share outside 0 < share ≤ 1 (#NUM!), so the fast
+    # path must not answer with the budget (0 here) — it declines and the full way gives the error.
+    cases = [(0.0, 0.0, 0, "profil", 0.0), (100.0, 0.0, 13, "profil", 1.5), (10.0, 10.0, 12, "profil", -0.2)]
+    for raw in cases:
+        assert FAST_ROW.fast(*raw) is FALLBACK
+        full = FULL_ROW.call(*raw)
+        assert isinstance(full, ExcelError) and full.code == "#NUM!", (raw, full)

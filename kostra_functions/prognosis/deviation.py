@@ -32,6 +32,7 @@ from kostra_functions.prognosis.methods import (
     MAX_PROJECTION,
     MONTHS,
     PERIODISED,
+    PROFILE,
     DeferredText,
     Projection,
     finite_number,
@@ -166,6 +167,8 @@ def deviation_only(method: str, period: int, adjusted_budget: float, actual_ytd:
     share or manual projection) or ``None``. Any case that is an error (or needs a profile range)
     gives ``None``, and the caller takes the full path, which words the error.
     """
+    if method == PROFILE and basis is not None and not 0 < basis <= 1:
+        return None  # the share is checked whatever the period (the full way words the error)
     if method == MANUAL:
         if basis is None:
             return None
