@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kostra_functions.engine.calculation import Calculation, RecalcResult
     from kostra_functions.engine.package import Package
-    from kostra_functions.engine.recalc import Calculation, RecalcResult
 
 FORMULAS = "formulas"
 NATIVE = "formualizer"
@@ -90,8 +90,10 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
                 motor: str | None = None) -> RecalcResult:
     """:func:`recalc.recalculate` with the engine chosen: calculate ``source``, write ``output`` with
     cached values (formulas kept); ``output`` ``None`` means the source itself (needs ``overwrite``)."""
+    from kostra_functions.engine.calculation import RecalcResult
     from kostra_functions.engine.package import Package
-    from kostra_functions.engine.recalc import RecalcResult, check_output_path, write_calculation
+    from kostra_functions.engine.recalc import check_output_path
+    from kostra_functions.engine.write_values import write_calculation
 
     chosen = engine(motor)
     src = Path(source)

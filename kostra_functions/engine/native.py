@@ -505,7 +505,7 @@ def _prepared(pkg: Package) -> tuple[dict[str, bytes], list[_StoredSheet], Any, 
     newer than formualizer's reader (``#SPILL!``, ``#CALC!``) shown to it as ``#VALUE!``.
     """
     from kostra_functions.engine.package import encode_xml
-    from kostra_functions.engine.recalc import load_sheets
+    from kostra_functions.engine.stored import load_sheets
 
     metadata = DynamicArrayMetadata.read(pkg)
     parsed = load_sheets(_FormulaSheets(pkg), metadata)  # type: ignore[arg-type]
@@ -757,7 +757,7 @@ def _package_bytes(pkg: Package, replaced: dict[str, bytes]) -> bytes:
 
 def calculate(pkg: Package, functions: NativeFunctions | None = None) -> Any:
     """Calculate every formula of ``pkg`` with formualizer; a :class:`recalc.Calculation`."""
-    from kostra_functions.engine.recalc import Calculation, CellIssue
+    from kostra_functions.engine.calculation import Calculation, CellIssue
 
     functions = functions or default_functions()
     functions.notes = _Notes()
@@ -768,7 +768,7 @@ def calculate(pkg: Package, functions: NativeFunctions | None = None) -> Any:
         raise UnreadableError(f"{pkg.path.name}: beregningsmotoren formualizer kan ikke beregne "
                               f"arbeidsboken ({exc}).") from exc
     calc = Calculation()
-    calc._parsed = parsed  # the writer patches these sheets; the others have nothing to store
+    calc.parsed = parsed  # the writer patches these sheets; the others have nothing to store
     for sheet in sheets:
         name = sheet.name
         cse_members = {p for a in sheet.cse.values() for p in a.cells()}

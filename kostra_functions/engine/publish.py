@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.engine import bridge
+from kostra_functions.engine.calculation import Calculation, CellIssue, sheet_ref
 from kostra_functions.engine.package import (
     CT_NS,
     DynamicArrayMetadata,
@@ -28,17 +29,10 @@ from kostra_functions.engine.package import (
     safe_parse,
     set_attr,
 )
-from kostra_functions.engine.recalc import (
-    Calculation,
-    CellIssue,
-    calculate,
-    check_output_path,
-    encode_value,
-    load_sheets,
-    shared_strings,
-    sheet_ref,
-    stored_value,
-)
+from kostra_functions.engine.recalc import calculate, check_output_path
+from kostra_functions.engine.stored import load_sheets, shared_strings, stored_value
+from kostra_functions.engine.values import encode_value
+from kostra_functions.engine.write_values import ext_lst
 
 
 @dataclass
@@ -123,8 +117,6 @@ def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, 
 
 
 def _literal_cell(xml: Any, attrs: list[tuple[str, str]], inner: str, value: Any) -> str:
-    from kostra_functions.engine.recalc import ext_lst
-
     p = xml.prefix
     ext = ext_lst(inner)
     if value is None or value == "":

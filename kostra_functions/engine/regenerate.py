@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from kostra_functions.engine.calculation import CellIssue
 from kostra_functions.engine.carryover import (
     CarriedOver,
     carry_from_prognosis,
@@ -39,7 +40,6 @@ from kostra_functions.engine.carryover import (
 )
 from kostra_functions.engine.motor import recalculate
 from kostra_functions.engine.package import WorkbookError
-from kostra_functions.engine.recalc import CellIssue
 from kostra_functions.engine.templates import Template, TemplateError, fill_template, load_templates
 from kostra_functions.errors import KostraError
 
