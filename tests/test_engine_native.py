@@ -34,7 +34,7 @@ def _book(path: Path, cells: dict[str, object], *, title: str = "Ark1") -> Path:
 
 
 def _value(calc, ref: str, sheet: str = "Ark1"):
-    from kostra_functions.engine.package import parse_ref
+    from kostra_functions.engine.cell_refs import parse_ref
 
     return calc.values.get((sheet, parse_ref(ref)))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kostra_functions.engine.package import Area, Package
+from kostra_functions.engine.cell_refs import Area
+from kostra_functions.engine.package import Package
 
 if TYPE_CHECKING:
     from kostra_functions.engine.stored import SheetLayout

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kostra_functions.engine import bridge
+from kostra_functions.engine.cell_refs import make_ref
 from kostra_functions.engine.formula_rewrite import (
     Unsupported,
     WorkbookFacts,
@@ -30,15 +31,14 @@ from kostra_functions.engine.formula_rewrite import (
 from kostra_functions.engine.package import (
     MAIN_NS,
     Package,
-    SheetXml,
     decode_xml,
     encode_xml,
     escape_attr,
     escape_text,
-    make_ref,
     safe_parse,
     unescape,
 )
+from kostra_functions.engine.sheet_xml import SheetXml
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]

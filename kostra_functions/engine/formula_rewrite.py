@@ -30,18 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from kostra_functions.engine.package import (
-    MAIN_NS,
-    MAX_COL,
-    MAX_ROW,
-    Area,
-    Package,
-    SheetXml,
-    col_to_index,
-    index_to_col,
-    safe_parse,
-    unescape,
-)
+from kostra_functions.engine.cell_refs import MAX_COL, MAX_ROW, Area, col_to_index, index_to_col
+from kostra_functions.engine.package import MAIN_NS, Package, safe_parse, unescape
+from kostra_functions.engine.sheet_xml import SheetXml
 
 
 class Unsupported(Exception):

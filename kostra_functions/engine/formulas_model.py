@@ -21,8 +21,8 @@ import schedula as sh
 
 from kostra_functions.engine import bridge
 from kostra_functions.engine.calculation import CellKey, Pos
+from kostra_functions.engine.cell_refs import Area
 from kostra_functions.engine.inputs import range_value
-from kostra_functions.engine.package import Area
 from kostra_functions.engine.stored import SheetLayout
 
 

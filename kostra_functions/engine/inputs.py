@@ -10,15 +10,9 @@ import numpy as np
 import schedula as sh
 
 from kostra_functions.engine import formula_prep
-from kostra_functions.engine.package import (
-    MAIN_NS,
-    Area,
-    CellXml,
-    Package,
-    SheetXml,
-    safe_parse,
-    unescape,
-)
+from kostra_functions.engine.cell_refs import Area
+from kostra_functions.engine.package import MAIN_NS, Package, safe_parse, unescape
+from kostra_functions.engine.sheet_xml import CellXml, SheetXml
 from kostra_functions.engine.stored import SheetLayout, stored_value
 
 #: A defined name that is a plain cell or range of one sheet (``'Grunnlag'!$A$2:$A$436``).

@@ -33,10 +33,11 @@ from typing import Any
 
 from kostra_functions.cells import ExcelError
 from kostra_functions.engine.calculation import Pos
+from kostra_functions.engine.cell_refs import Area
 from kostra_functions.engine.native_formulas import called_names, canonical_name, quoted_sheet
 from kostra_functions.engine.native_functions import NativeFunctions, Notes, default_functions, from_engine
 from kostra_functions.engine.native_workbook import StoredSheet, UnreadableError, load
-from kostra_functions.engine.package import Area, Package
+from kostra_functions.engine.package import Package
 
 NAME = "formualizer"
 
@@ -151,6 +152,6 @@ def _reason(text: str, value: ExcelError, functions: NativeFunctions) -> str:
 
 
 def _ref(pos: Pos) -> str:
-    from kostra_functions.engine.package import make_ref
+    from kostra_functions.engine.cell_refs import make_ref
 
     return make_ref(*pos)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kostra_functions.engine.package import MAIN_NS, Area, Package, safe_parse
+from kostra_functions.engine.cell_refs import Area
+from kostra_functions.engine.package import MAIN_NS, Package, safe_parse
 
 #: The marker an omitted argument of a ``KOSTRA_*`` call is rewritten to.
 OMITTED_FUNCTION = "KOSTRA__UTELATT"
@@ -254,7 +255,7 @@ def _table_range(table: Table, inner: str | None, row: int) -> str | None:
         left, right = min(left, right), max(left, right)
     else:
         left, right = a.left, a.right
-    from kostra_functions.engine.package import index_to_col
+    from kostra_functions.engine.cell_refs import index_to_col
 
     this_row = specs == ["#THIS ROW"]
     r1 = f"{top}" if this_row else f"${top}"

@@ -11,7 +11,9 @@ from typing import Any
 
 import formualizer as fz
 
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 from kostra_functions.engine.calculation import Pos
+from kostra_functions.engine.cell_refs import Area
 from kostra_functions.engine.native_formulas import (
     DATE_FUNCTION,
     canonical_formula,
@@ -21,15 +23,8 @@ from kostra_functions.engine.native_formulas import (
     structured_references,
 )
 from kostra_functions.engine.native_functions import NativeFunctions, default_functions
-from kostra_functions.engine.package import (
-    MAIN_NS,
-    Area,
-    DynamicArrayMetadata,
-    Package,
-    SheetXml,
-    WorkbookError,
-    safe_parse,
-)
+from kostra_functions.engine.package import MAIN_NS, Package, WorkbookError, safe_parse
+from kostra_functions.engine.sheet_xml import SheetXml
 
 
 class UnreadableError(WorkbookError):
@@ -116,7 +111,7 @@ class _DateCells:
             if styles and xml is not None:
                 found = {pos for pos, c in xml.cells.items() if c.attr("s") in styles and c.type == "n"}
             elif styles:
-                from kostra_functions.engine.package import parse_ref
+                from kostra_functions.engine.cell_refs import parse_ref
 
                 for m in re.finditer(rb"<(?:\w+:)?c\b([^>]*)>", self.pkg.data[info.part]):
                     attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))

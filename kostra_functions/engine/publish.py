@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.engine import bridge
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 from kostra_functions.engine.calculation import Calculation, CellIssue, sheet_ref
+from kostra_functions.engine.cell_refs import make_ref
 from kostra_functions.engine.package import (
-    CT_NS,
-    DynamicArrayMetadata,
     Package,
     WorkbookError,
     decode_xml,
     encode_xml,
     escape_text,
-    make_ref,
     safe_parse,
     set_attr,
 )
@@ -144,7 +143,6 @@ def _drop_calc_chain(pkg: Package) -> tuple[set[str], dict[str, bytes]]:
     ct = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(chain)}"[^>]*/>', "", ct)
     replaced["[Content_Types].xml"] = encode_xml(ct, enc)
     safe_parse(replaced["[Content_Types].xml"], "[Content_Types].xml")
-    assert CT_NS
     return {chain}, replaced
 
 

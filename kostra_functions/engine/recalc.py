@@ -28,20 +28,13 @@ from typing import Any
 
 from kostra_functions.cells import ExcelError
 from kostra_functions.engine import bridge, formula_prep
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 from kostra_functions.engine.calculation import Calculation, CellIssue, CellKey, Pos, RecalcResult
+from kostra_functions.engine.cell_refs import Area, make_ref
 from kostra_functions.engine.formulas_model import PassResult, UnreadableFormulas, run_formulas
 from kostra_functions.engine.inputs import input_sheets, without_cells
-from kostra_functions.engine.package import (
-    Area,
-    CellXml,
-    DynamicArrayMetadata,
-    Package,
-    SheetXml,
-    WorkbookError,
-    escape_text,
-    make_ref,
-    set_attr,
-)
+from kostra_functions.engine.package import Package, WorkbookError, escape_text, set_attr
+from kostra_functions.engine.sheet_xml import CellXml, SheetXml
 from kostra_functions.engine.spill import SpillPlan, depends_on_change, initial_plan, next_plan
 from kostra_functions.engine.stored import SheetLayout, load_sheets, shared_strings
 from kostra_functions.engine.values import as_matrix, plain_value
@@ -336,7 +329,7 @@ def _missing(calc: Calculation, sheet: str, ref: str, text: str) -> None:
 
 
 def _pos(ref: str) -> Pos:
-    from kostra_functions.engine.package import parse_ref
+    from kostra_functions.engine.cell_refs import parse_ref
 
     return parse_ref(ref)
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from kostra_functions.engine.calculation import CellKey, Pos
+from kostra_functions.engine.cell_refs import Area, make_ref
 from kostra_functions.engine.formulas_model import PassResult
-from kostra_functions.engine.package import Area, make_ref
 from kostra_functions.engine.stored import SheetLayout
 
 

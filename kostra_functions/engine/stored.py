@@ -10,18 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kostra_functions.cells import ExcelError
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 from kostra_functions.engine.calculation import Pos
-from kostra_functions.engine.package import (
-    MAIN_NS,
-    Area,
-    CellXml,
-    DynamicArrayMetadata,
-    Package,
-    SheetInfo,
-    SheetXml,
-    safe_parse,
-    unescape,
-)
+from kostra_functions.engine.cell_refs import Area
+from kostra_functions.engine.package import MAIN_NS, Package, SheetInfo, safe_parse, unescape
+from kostra_functions.engine.sheet_xml import CellXml, SheetXml
 
 
 @dataclass

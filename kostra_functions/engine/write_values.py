@@ -7,16 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 from kostra_functions.engine.calculation import Calculation, Pos
-from kostra_functions.engine.package import (
-    Area,
-    DynamicArrayMetadata,
-    Package,
-    SheetXml,
-    make_ref,
-    parse_attrs,
-    set_attr,
-)
+from kostra_functions.engine.cell_refs import Area, make_ref
+from kostra_functions.engine.package import Package, parse_attrs, set_attr
+from kostra_functions.engine.sheet_xml import SheetXml
 from kostra_functions.engine.stored import SheetLayout, load_sheets
 from kostra_functions.engine.values import encode_value
 
