@@ -21,13 +21,7 @@ from dataclasses import dataclass, field
 
 from kostra_functions.engine import bridge
 from kostra_functions.engine.cell_refs import make_ref
-from kostra_functions.engine.formula_rewrite import (
-    Unsupported,
-    WorkbookFacts,
-    read_facts,
-    rewrite_defined_name,
-    rewrite_formula,
-)
+from kostra_functions.engine.formula_rewrite import rewrite_defined_name, rewrite_formula
 from kostra_functions.engine.package import (
     MAIN_NS,
     Package,
@@ -39,6 +33,7 @@ from kostra_functions.engine.package import (
     unescape,
 )
 from kostra_functions.engine.sheet_xml import SheetXml
+from kostra_functions.engine.workbook_facts import Unsupported, WorkbookFacts, read_facts
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]

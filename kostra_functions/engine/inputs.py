@@ -42,7 +42,7 @@ def input_sheets(pkg: Package, sheets: list[SheetLayout],
     after :mod:`~kostra_functions.engine.formula_prep`) names it only in plain A1 cells and ranges,
     and when no formula uses INDIRECT or OFFSET.
     """
-    from kostra_functions.engine.formula_rewrite import FORMULA_REFERENCE, unquote_sheet
+    from kostra_functions.engine.formula_refs import FORMULA_REFERENCE, unquote_sheet
 
     overrides = prep.overrides if prep is not None else {}
     formulas_text = [overrides.get((s.info.name, (c.row, c.col))) or c.formula.text
