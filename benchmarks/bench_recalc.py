@@ -76,7 +76,7 @@ def _beregn(path: Path, out: Path, motor: str) -> float:
 
 def run(cfg: Config, report: Report) -> None:
     from kostra_functions.engine import libreoffice, motor
-    from kostra_functions.engine.recalc import clear_compiled
+    from kostra_functions.engine.formulas_model import clear_compiled
 
     logging.getLogger("formulas").setLevel(logging.CRITICAL)
     count = cfg.size(15, 2)

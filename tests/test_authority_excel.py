@@ -237,7 +237,8 @@ def test_mvakode() -> None:
 
 
 def test_engine_calculates_the_rows_in_a_workbook(tmp_path: Path) -> None:
-    from kostra_functions.engine.package import Package, parse_ref
+    from kostra_functions.engine.cell_refs import parse_ref
+    from kostra_functions.engine.package import Package
     from kostra_functions.engine.recalc import calculate
 
     wb = openpyxl.Workbook()

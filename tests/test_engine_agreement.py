@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from kostra_functions.engine import motor
-from kostra_functions.engine.package import Package, make_ref
-from kostra_functions.engine.recalc import sheet_ref, values_equal
+from kostra_functions.engine.calculation import sheet_ref
+from kostra_functions.engine.cell_refs import make_ref
+from kostra_functions.engine.package import Package
+from kostra_functions.engine.values import values_equal
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOKS = sorted(ROOT.glob("templates/*.xlsx")) + sorted(ROOT.glob("workbooks/**/*.xlsx"))

@@ -34,7 +34,7 @@ def _values(path: Path, engine: bridge.EngineFunctions | None = None) -> dict[st
 
 
 def _value(calc_values: dict[str, object], ref: str) -> object:
-    from kostra_functions.engine.package import parse_ref
+    from kostra_functions.engine.cell_refs import parse_ref
 
     r, c = parse_ref(ref)
     return calc_values[f"{r}:{c}"]

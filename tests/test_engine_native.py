@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 
 from kostra_functions.cli import main
-from kostra_functions.engine import motor, native
+from kostra_functions.engine import motor, native, native_formulas, native_functions
 from kostra_functions.engine.package import Package
 from kostra_functions.excel.convert import ExcelError
 
 
-def _calc(path: Path, name: str = motor.NATIVE):  # -> recalc.Calculation
+def _calc(path: Path, name: str = motor.NATIVE):  # -> calculation.Calculation
     return motor.calculate_with(name, Package.read(path))
 
 
@@ -34,7 +34,7 @@ def _book(path: Path, cells: dict[str, object], *, title: str = "Ark1") -> Path:
 
 
 def _value(calc, ref: str, sheet: str = "Ark1"):
-    from kostra_functions.engine.package import parse_ref
+    from kostra_functions.engine.cell_refs import parse_ref
 
     return calc.values.get((sheet, parse_ref(ref)))
 
@@ -148,15 +148,15 @@ def test_unknown_engine_is_a_norwegian_error() -> None:
 
 @pytest.mark.parametrize(("formula", "expected"), [
     ('KOSTRA_AVVIK(G19,D19,Periode,,E19,,)',
-     f"KOSTRA_AVVIK(G19,D19,Periode,{native.OMITTED_FUNCTION}(),E19,{native.OMITTED_FUNCTION}(),"
-     f"{native.OMITTED_FUNCTION}())"),
+     f"KOSTRA_AVVIK(G19,D19,Periode,{native_formulas.OMITTED_FUNCTION}(),E19,{native_formulas.OMITTED_FUNCTION}(),"
+     f"{native_formulas.OMITTED_FUNCTION}())"),
     ('KOSTRA_NAVN()', 'KOSTRA_NAVN()'),
-    ('IF(,1,KOSTRA_NAVN(A1,))', f'IF(,1,KOSTRA_NAVN(A1,{native.OMITTED_FUNCTION}()))'),
+    ('IF(,1,KOSTRA_NAVN(A1,))', f'IF(,1,KOSTRA_NAVN(A1,{native_formulas.OMITTED_FUNCTION}()))'),
     ("SUM('Bud,,sj'!A1,KOSTRA_NAVN(\"1,,2\"))", "SUM('Bud,,sj'!A1,KOSTRA_NAVN(\"1,,2\"))"),
-    ('[1]!KOSTRA.NAVN({1,,2},)', f'KOSTRA_NAVN({{1,,2}},{native.OMITTED_FUNCTION}())'),
+    ('[1]!KOSTRA.NAVN({1,,2},)', f'KOSTRA_NAVN({{1,,2}},{native_formulas.OMITTED_FUNCTION}())'),
 ])
 def test_formula_rewriting(formula: str, expected: str) -> None:
-    assert native.canonical_formula(formula) == expected
+    assert native_formulas.canonical_formula(formula) == expected
 
 
 def test_commands_take_the_engine_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -205,7 +205,7 @@ def test_date_cells_inside_a_range_reach_a_table_function_as_dates(tmp_path: Pat
 
     row = ExcelFunction("KOSTRA_TESTDATO", look, "test", args=(Arg("verdier", "table", "tabell"),),
                         category="Test", cached=False)
-    functions = native.NativeFunctions({**FUNCTIONS, row.name: row})
+    functions = native_functions.NativeFunctions({**FUNCTIONS, row.name: row})
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Ark1"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from kostra_functions.engine import motor
-from kostra_functions.engine.package import Package, make_ref
+from kostra_functions.engine.cell_refs import make_ref
+from kostra_functions.engine.package import Package
 from tests.compat import expected as exp
 from tests.compat.corpus import build_all
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kostra_functions.engine.package import Package, SheetXml, WorkbookError
+from kostra_functions.engine.package import Package, WorkbookError
 from kostra_functions.engine.publish import publish
 from kostra_functions.engine.recalc import recalculate
+from kostra_functions.engine.sheet_xml import SheetXml
 from tests.test_engine_recalc import EXPECTED, staff_workbook
 
 

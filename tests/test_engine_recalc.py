@@ -17,8 +17,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kostra_functions.engine import bridge
-from kostra_functions.engine.package import Package, SheetXml, WorkbookError
+from kostra_functions.engine.package import Package, WorkbookError
 from kostra_functions.engine.recalc import recalculate
+from kostra_functions.engine.sheet_xml import SheetXml
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import Arg, ExcelFunction
 
@@ -482,7 +483,7 @@ def test_existing_cell_metadata_is_extended_not_replaced(tmp_path: Path) -> None
     assert 'name="XLRICHVALUE"' in metadata and 'name="XLDAPR"' in metadata
     assert '<metadataTypes count="2">' in metadata and '<rc t="2" v="0"/>' in metadata
     assert "<valueMetadata" in metadata
-    from kostra_functions.engine.package import DynamicArrayMetadata
+    from kostra_functions.engine.array_metadata import DynamicArrayMetadata
 
     assert DynamicArrayMetadata.read(out).dynamic_indices == {1}
     assert 'cm="1"' in out.data[out.sheets()[0].part].decode()

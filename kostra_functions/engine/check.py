@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.cells import ExcelError
-from kostra_functions.engine.package import Package, make_ref
-from kostra_functions.engine.recalc import CellIssue, iter_stored_values, sheet_ref, values_equal
+from kostra_functions.engine.calculation import CellIssue, sheet_ref
+from kostra_functions.engine.cell_refs import make_ref
+from kostra_functions.engine.package import Package
+from kostra_functions.engine.stored import iter_stored_values
+from kostra_functions.engine.values import values_equal
 from kostra_functions.errors import KostraError
 from kostra_functions.formatting import number
 

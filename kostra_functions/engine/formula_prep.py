@@ -20,25 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kostra_functions.engine import bridge
-from kostra_functions.engine.formula_rewrite import (
-    Unsupported,
-    WorkbookFacts,
-    read_facts,
-    rewrite_defined_name,
-    rewrite_formula,
-)
+from kostra_functions.engine.cell_refs import make_ref
+from kostra_functions.engine.formula_rewrite import rewrite_defined_name, rewrite_formula
 from kostra_functions.engine.package import (
     MAIN_NS,
     Package,
-    SheetXml,
     decode_xml,
     encode_xml,
     escape_attr,
     escape_text,
-    make_ref,
     safe_parse,
     unescape,
 )
+from kostra_functions.engine.sheet_xml import SheetXml
+from kostra_functions.engine.workbook_facts import Unsupported, WorkbookFacts, read_facts
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]

@@ -1,8 +1,9 @@
 """Formula text an engine can read: structured references, INDIRECT/OFFSET/CELL, huge ranges, quotes.
 
 Engine-independent: :func:`rewrite_formula` takes a formula (without ``=``) and a
-:class:`WorkbookFacts` read from the package (:func:`read_facts`) and gives formula text that says
-the same thing in plain A1 references:
+:class:`~kostra_functions.engine.workbook_facts.WorkbookFacts` read from the package
+(:func:`~kostra_functions.engine.workbook_facts.read_facts`) and gives formula text that says the
+same thing in plain A1 references:
 
 * structured references of Excel tables (``Tabell1[Beløp]``, ``Tabell1[[#This Row],[Beløp]]``,
   ``Tabell1[@Beløp]``, ``[#Totals]``/``[#Data]``/``[#Headers]``/``[#All]``, column spans, the bare
@@ -16,199 +17,27 @@ the same thing in plain A1 references:
 * sheet names the engine cannot read (an apostrophe, ``'Bud''sj'!A1``) are replaced by an alias
   (:attr:`WorkbookFacts.aliases`), which the caller maps back.
 
-What cannot be rewritten raises :class:`Unsupported` with a Norwegian reason; the caller gives that
-cell an error value and reports it. The saved formulas are never changed: this text is only what
-the engine calculates.
+What cannot be rewritten raises :class:`~kostra_functions.engine.workbook_facts.Unsupported` with a
+Norwegian reason; the caller gives that cell an error value and reports it. The saved formulas are
+never changed: this text is only what the engine calculates. References themselves are parsed and
+written by :mod:`~kostra_functions.engine.formula_refs`.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from kostra_functions.engine.package import (
-    MAIN_NS,
-    MAX_COL,
-    MAX_ROW,
-    Area,
-    Package,
-    SheetXml,
-    col_to_index,
-    index_to_col,
-    safe_parse,
-    unescape,
+from kostra_functions.engine.cell_refs import MAX_COL, MAX_ROW, index_to_col
+from kostra_functions.engine.formula_refs import (
+    FORMULA_REFERENCE,
+    Reference,
+    format_reference,
+    parse_reference_match,
+    sheet_prefix,
 )
-
-
-class Unsupported(Exception):
-    """A formula the rewrite cannot turn into plain references; ``code`` is the Excel error to show."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class TableDef:
-    name: str
-    sheet: str
-    area: Area
-    header_rows: int
-    totals_rows: int
-    columns: tuple[str, ...]
-
-    @property
-    def data(self) -> tuple[int, int]:
-        return self.area.top + self.header_rows, self.area.bottom - self.totals_rows
-
-
-@dataclass
-class SheetFacts:
-    name: str
-    rows: list[int] = field(default_factory=list)  # sorted rows holding something
-    cols: list[int] = field(default_factory=list)  # sorted columns holding something
-    max_row: int = 0
-    max_col: int = 0
-    constants: dict[tuple[int, int], Any] = field(default_factory=dict)  # typed (non-formula) values
-    formula_cells: set[tuple[int, int]] = field(default_factory=set)
-    _positions: Any = None
-
-    def positions(self) -> Any:
-        """Rows and columns of every cell holding something, as two numpy arrays."""
-        if self._positions is None:
-            cells = list(self.constants) + list(self.formula_cells)
-            arr = np.array(cells, dtype=np.int64).reshape(-1, 2)
-            self._positions = (arr[:, 0], arr[:, 1])
-        return self._positions
-
-
-@dataclass
-class WorkbookFacts:
-    sheets: dict[str, SheetFacts]  # upper-case name → facts
-    tables: dict[str, TableDef]  # upper-case table name → table
-    aliases: dict[str, str] = field(default_factory=dict)  # real sheet name → alias for the engine
-    #: names defined for one sheet only: (SHEET, NAME) upper-case → the reference they stand for
-    local_names: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def sheet(self, name: str) -> SheetFacts | None:
-        return self.sheets.get(name.upper())
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading the facts
-
-
-def _needs_alias(name: str) -> bool:
-    return "'" in name
-
-
-def read_facts(pkg: Package, sheets: list[tuple[str, str, SheetXml]], strings: list[str]) -> WorkbookFacts:
-    """Facts of a package: ``sheets`` is ``(name, part, parsed sheet)`` per worksheet."""
-    facts: dict[str, SheetFacts] = {}
-    tables: dict[str, TableDef] = {}
-    taken = {name.upper() for name, _, _ in sheets}
-    aliases: dict[str, str] = {}
-    for i, (name, part, xml) in enumerate(sheets, 1):
-        f = SheetFacts(name)
-        rows: set[int] = set()
-        cols: set[int] = set()
-        for (r, c), cell in xml.cells.items():
-            if cell.is_empty:
-                continue
-            rows.add(r)
-            cols.add(c)
-            if cell.formula is None:
-                f.constants[(r, c)] = _constant(cell.type, cell.value_raw, cell.inner, strings)
-            else:
-                f.formula_cells.add((r, c))
-        f.rows, f.cols = sorted(rows), sorted(cols)
-        f.max_row, f.max_col = (f.rows[-1] if f.rows else 0), (f.cols[-1] if f.cols else 0)
-        facts[name.upper()] = f
-        if _needs_alias(name):
-            alias = f"KOSTRAARK{i}"
-            while alias.upper() in taken:
-                alias += "X"
-            aliases[name] = alias
-        for _, rtype, target, _ in pkg.relationships(part):
-            if rtype.endswith("/table") and target in pkg.data:
-                table = _read_table(pkg.data[target], name, f"{pkg.path.name}:{target}")
-                if table is not None:
-                    tables[table.name.upper()] = table
-    return WorkbookFacts(facts, tables, aliases, _local_names(pkg))
-
-
-def _local_names(pkg: Package) -> dict[tuple[str, str], str]:
-    """Sheet-scoped defined names (``localSheetId``) that stand for a plain cell or range."""
-    root = safe_parse(pkg.data[pkg.workbook_part], f"{pkg.path.name}:{pkg.workbook_part}")
-    ns = f"{{{MAIN_NS}}}"
-    sheets_el = root.find(f"{ns}sheets")
-    order = [el.get("name", "") for el in (sheets_el if sheets_el is not None else [])]
-    out: dict[tuple[str, str], str] = {}
-    for el in root.iter(f"{ns}definedName"):
-        local = el.get("localSheetId")
-        text = (el.text or "").strip()
-        if local is None or not local.isdigit() or int(local) >= len(order):
-            continue
-        m = FORMULA_REFERENCE.fullmatch(text)
-        if m and m.group("sheet"):
-            out[(order[int(local)].upper(), (el.get("name") or "").upper())] = text
-    return out
-
-
-def _inline_local_names(text: str, facts: WorkbookFacts, sheet: str) -> str:
-    """Names defined for the formula's own sheet replaced by the reference they stand for."""
-    upper = sheet.upper()
-    if not any(s == upper for s, _ in facts.local_names):
-        return text
-    spans = _protected_spans(text)
-    quoted = [m.span() for m in re.finditer(r"'(?:[^']|'')*'", text)]
-
-    def repl(m: re.Match[str]) -> str:
-        target = facts.local_names.get((upper, m.group(1).upper()))
-        if target is None or _in_spans(m.start(), spans) or _in_spans(m.start(), quoted):
-            return m.group(0)
-        return target
-
-    return _BARE_NAME.sub(repl, text)
-
-
-def _constant(t: str, raw: str | None, inner: str, strings: list[str]) -> Any:
-    if t == "inlineStr":
-        return unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", inner, re.DOTALL)))
-    if raw is None:
-        return None
-    raw = unescape(raw)
-    if t == "s":
-        try:
-            return strings[int(raw)]
-        except (ValueError, IndexError):
-            return None
-    if t in ("str", "e"):
-        return raw
-    if t == "b":
-        return raw.strip() in ("1", "true")
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
-
-
-def _read_table(data: bytes, sheet: str, what: str) -> TableDef | None:
-    root = safe_parse(data, what)
-    ns = f"{{{MAIN_NS}}}"
-    name = root.get("displayName") or root.get("name")
-    ref = root.get("ref")
-    if not name or not ref:
-        return None
-    columns = tuple(unescape(c.get("name", "")) for c in root.iter(f"{ns}tableColumn"))
-    return TableDef(name, sheet, Area.parse(ref), int(root.get("headerRowCount", "1")),
-                    int(root.get("totalsRowCount", "0")), columns)
-
+from kostra_functions.engine.workbook_facts import SheetFacts, TableDef, Unsupported, WorkbookFacts
 
 # ---------------------------------------------------------------------------------------------
 # Scanning formula text
@@ -279,19 +108,12 @@ _TABLE_START = re.compile(r"(?<![\w.'\]!\"])([A-Za-z_\\\u00c0-\uffff][\w.\u00c0-
 _BARE_NAME = re.compile(r"(?<![\w.'\]!\"\[])([A-Za-z_\\\u00c0-\uffff][\w.\u00c0-\uffff]*)(?![\w.\[(!])")
 
 
-def _sheet_prefix(sheet: str) -> str:
-    if re.fullmatch(r"[A-Za-z_\u00c0-\uffff][\w.\u00c0-\uffff]*", sheet) and not re.fullmatch(
-            r"[A-Za-z]{1,2}\d+|R\d*C\d*", sheet, re.IGNORECASE):
-        return f"{sheet}!"
-    return "'" + sheet.replace("'", "''") + "'!"
-
-
 def _a1(top: int, left: int, bottom: int, right: int, sheet: str, absolute: bool = True) -> str:
     d = "$" if absolute else ""
     first = f"{d}{index_to_col(left)}{d}{top}"
     if (top, left) == (bottom, right):
-        return _sheet_prefix(sheet) + first
-    return _sheet_prefix(sheet) + f"{first}:{d}{index_to_col(right)}{d}{bottom}"
+        return sheet_prefix(sheet) + first
+    return sheet_prefix(sheet) + f"{first}:{d}{index_to_col(right)}{d}{bottom}"
 
 
 def _column_name(raw: str) -> str:
@@ -424,87 +246,33 @@ def _rewrite_structured(text: str, facts: WorkbookFacts, sheet: str, row: int,
     return _BARE_NAME.sub(bare, text)
 
 
-# ---------------------------------------------------------------------------------------------
-# References: parse, cut to the used area, alias sheet names
+def _inline_local_names(text: str, facts: WorkbookFacts, sheet: str) -> str:
+    """Names defined for the formula's own sheet replaced by the reference they stand for."""
+    upper = sheet.upper()
+    if not any(s == upper for s, _ in facts.local_names):
+        return text
+    spans = _protected_spans(text)
+    quoted = [m.span() for m in re.finditer(r"'(?:[^']|'')*'", text)]
 
-_SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u00c0-\uffff][\w.\u00c0-\uffff]*)"
-#: A reference in a formula's text: a cell, a cell range, whole columns or whole rows, with an
-#: optional sheet.
-FORMULA_REFERENCE = re.compile(
-    rf"(?<![\w.\"\]])(?:(?P<sheet>{_SHEET})!)?"
-    r"(?:(?P<c1>\$?[A-Za-z]{1,3}\$?\d+)(?::(?P<c2>\$?[A-Za-z]{1,3}\$?\d+))?"
-    r"|(?P<k1>\$?[A-Za-z]{1,3}):(?P<k2>\$?[A-Za-z]{1,3})"
-    r"|(?P<r1>\$?\d+):(?P<r2>\$?\d+))"
-    r"(?![\w(!\[])")
-_CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+    def repl(m: re.Match[str]) -> str:
+        target = facts.local_names.get((upper, m.group(1).upper()))
+        if target is None or _in_spans(m.start(), spans) or _in_spans(m.start(), quoted):
+            return m.group(0)
+        return target
+
+    return _BARE_NAME.sub(repl, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# References: cut to the used area, alias sheet names
+
 _SHAPE_FUNCTIONS = re.compile(r"(?:ROWS|COLUMNS|COUNTBLANK)\(\s*$", re.IGNORECASE)
 _AGGREGATE = re.compile(r"(?:SUM|COUNT|COUNTA|MIN|MAX|AVERAGE|PRODUCT)\(\s*$", re.IGNORECASE)
 #: Ranges with more cells than this are cut to the used area of their sheet.
 BIG_RANGE = 50_000
 
 
-def unquote_sheet(sheet: str) -> str:
-    """A sheet name as written in a formula without its quotes: ``'Mitt ark'`` → ``Mitt ark``."""
-    return sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-
-
-@dataclass
-class _Ref:
-    sheet: str | None
-    top: int
-    left: int
-    bottom: int
-    right: int
-    abs_top: bool
-    abs_left: bool
-    abs_bottom: bool
-    abs_right: bool
-    single: bool
-
-
-def parse_reference_match(m: re.Match[str]) -> _Ref | None:
-    """The reference a :data:`FORMULA_REFERENCE` match stands for, or ``None`` when it is
-    not one (it reaches beyond Excel's grid)."""
-    sheet = unquote_sheet(m.group("sheet")) if m.group("sheet") else None
-    if m.group("c1"):
-        a = _CELL.match(m.group("c1"))
-        b = _CELL.match(m.group("c2") or m.group("c1"))
-        assert a and b
-        r1, c1, r2, c2 = int(a.group(4)), col_to_index(a.group(2)), int(b.group(4)), col_to_index(b.group(2))
-        ref = _Ref(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2), bool(a.group(3)),
-                   bool(a.group(1)), bool(b.group(3)), bool(b.group(1)), m.group("c2") is None)
-    elif m.group("k1"):
-        k1, k2 = m.group("k1"), m.group("k2")
-        c1, c2 = col_to_index(k1.lstrip("$")), col_to_index(k2.lstrip("$"))
-        ref = _Ref(sheet, 1, min(c1, c2), MAX_ROW, max(c1, c2), True, k1.startswith("$"), True,
-                   k2.startswith("$"), False)
-    else:
-        r1, r2 = int(m.group("r1").lstrip("$")), int(m.group("r2").lstrip("$"))
-        ref = _Ref(sheet, min(r1, r2), 1, max(r1, r2), MAX_COL, m.group("r1").startswith("$"), True,
-                   m.group("r2").startswith("$"), True, False)
-    if ref.right > MAX_COL or ref.bottom > MAX_ROW or ref.top < 1 or ref.left < 1:
-        return None
-    return ref
-
-
-def format_reference(ref: _Ref, sheet: str | None, facts: WorkbookFacts) -> str:
-    """A reference written back into a formula, its sheet under the workbook's alias when it has one."""
-    prefix = ""
-    if sheet is not None:
-        alias = facts.aliases.get(sheet) or next(
-            (a for s, a in facts.aliases.items() if s.upper() == sheet.upper()), None)
-        prefix = f"{alias}!" if alias else _sheet_prefix(sheet)
-
-    def cell(r: int, c: int, ar: bool, ac: bool) -> str:
-        return f"{'$' if ac else ''}{index_to_col(c)}{'$' if ar else ''}{r}"
-
-    first = cell(ref.top, ref.left, ref.abs_top, ref.abs_left)
-    if ref.single:
-        return prefix + first
-    return prefix + first + ":" + cell(ref.bottom, ref.right, ref.abs_bottom, ref.abs_right)
-
-
-def _cut(ref: _Ref, f: SheetFacts, trim_start: bool) -> _Ref:
+def _cut(ref: Reference, f: SheetFacts, trim_start: bool) -> Reference:
     """``ref`` cut to the cells of its sheet that hold something (never smaller than one cell).
 
     The bottom and right edge go to the sheet's last used row and column (so every cut range of
@@ -516,7 +284,7 @@ def _cut(ref: _Ref, f: SheetFacts, trim_start: bool) -> _Ref:
         pos = f.positions()
         mask = (pos[0] >= ref.top) & (pos[0] <= ref.bottom) & (pos[1] >= ref.left) & (pos[1] <= ref.right)
         if not mask.any():
-            return _Ref(ref.sheet, top, left, top, left, True, True, True, True, True)
+            return Reference(ref.sheet, top, left, top, left, True, True, True, True, True)
         rows, cols = pos[0][mask], pos[1][mask]
         top, left, bottom, right = int(rows.min()), int(cols.min()), int(rows.max()), int(cols.max())
     else:
@@ -525,7 +293,7 @@ def _cut(ref: _Ref, f: SheetFacts, trim_start: bool) -> _Ref:
         bottom = f.max_row if hi_r > lo_r else ref.top
         right = f.max_col if hi_c > lo_c else ref.left
     bottom, right = max(top, min(ref.bottom, bottom)), max(left, min(ref.right, right))
-    return _Ref(ref.sheet, top, left, bottom, right, ref.abs_top or ref.bottom == MAX_ROW,
+    return Reference(ref.sheet, top, left, bottom, right, ref.abs_top or ref.bottom == MAX_ROW,
                 ref.abs_left or ref.right == MAX_COL, ref.abs_bottom or ref.bottom == MAX_ROW,
                 ref.abs_right or ref.right == MAX_COL, (top, left) == (bottom, right) and ref.single)
 
@@ -674,7 +442,7 @@ def _offset(args: list[str], facts: WorkbookFacts, own_sheet: str) -> str:
     if height < 1 or width < 1 or top < 1 or left < 1 or top + height - 1 > MAX_ROW \
             or left + width - 1 > MAX_COL:
         raise Unsupported("#REF!", "OFFSET peker utenfor regnearket")
-    new = _Ref(ref.sheet, top, left, top + height - 1, left + width - 1, False, False, False, False,
+    new = Reference(ref.sheet, top, left, top + height - 1, left + width - 1, False, False, False, False,
                height == 1 and width == 1)
     return format_reference(new, ref.sheet, facts) if ref.sheet else format_reference(new, None, facts)
 

@@ -16,13 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kostra_functions.engine.formula_rewrite import (
-    FORMULA_REFERENCE,
-    WorkbookFacts,
-    format_reference,
-    parse_reference_match,
-)
-from kostra_functions.engine.package import MAIN_NS, MAX_COL, Package, make_ref, safe_parse
+from kostra_functions.engine.cell_refs import MAX_COL, make_ref
+from kostra_functions.engine.formula_refs import FORMULA_REFERENCE, format_reference, parse_reference_match
+from kostra_functions.engine.package import MAIN_NS, Package, safe_parse
+from kostra_functions.engine.workbook_facts import WorkbookFacts
 
 Pos = tuple[int, int]
 CellKey = tuple[str, Pos]

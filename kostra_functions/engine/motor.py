@@ -1,6 +1,6 @@
 """The calculation engines (``--motor``) behind one interface: load → calculate → values → write.
 
-Two engines calculate a workbook package into a :class:`~kostra_functions.engine.recalc.Calculation`
+Two engines calculate a workbook package into a :class:`~kostra_functions.engine.calculation.Calculation`
 (a value for every formula cell and spilled cell, the spill ranges, and the cells that end in an
 error value with the reason):
 
@@ -8,7 +8,7 @@ error value with the reason):
 * ``formualizer`` — the native engine (Rust), :mod:`kostra_functions.engine.native`.
 
 Both reach the ``KOSTRA_*`` functions from the one table with the same argument conversion, and both
-results are written by the same :func:`~kostra_functions.engine.recalc.write_calculation`, so every
+results are written by the same :func:`~kostra_functions.engine.write_values.write_calculation`, so every
 part of the file that is not a sheet stays byte for byte whichever engine ran. Each engine module is
 imported only when it is used (``kostra beregn --motor formualizer`` never imports ``formulas``'
 function table).
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kostra_functions.engine.calculation import Calculation, RecalcResult
     from kostra_functions.engine.package import Package
-    from kostra_functions.engine.recalc import Calculation, RecalcResult
 
 FORMULAS = "formulas"
 NATIVE = "formualizer"
@@ -90,8 +90,10 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
                 motor: str | None = None) -> RecalcResult:
     """:func:`recalc.recalculate` with the engine chosen: calculate ``source``, write ``output`` with
     cached values (formulas kept); ``output`` ``None`` means the source itself (needs ``overwrite``)."""
+    from kostra_functions.engine.calculation import RecalcResult
     from kostra_functions.engine.package import Package
-    from kostra_functions.engine.recalc import RecalcResult, check_output_path, write_calculation
+    from kostra_functions.engine.recalc import check_output_path
+    from kostra_functions.engine.write_values import write_calculation
 
     chosen = engine(motor)
     src = Path(source)

@@ -16,29 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from kostra_functions.engine import bridge
+from kostra_functions.engine.array_metadata import DynamicArrayMetadata
+from kostra_functions.engine.calculation import Calculation, CellIssue, sheet_ref
+from kostra_functions.engine.cell_refs import make_ref
 from kostra_functions.engine.package import (
-    CT_NS,
-    DynamicArrayMetadata,
     Package,
     WorkbookError,
     decode_xml,
     encode_xml,
     escape_text,
-    make_ref,
     safe_parse,
     set_attr,
 )
-from kostra_functions.engine.recalc import (
-    Calculation,
-    CellIssue,
-    calculate,
-    check_output_path,
-    encode_value,
-    load_sheets,
-    shared_strings,
-    sheet_ref,
-    stored_value,
-)
+from kostra_functions.engine.recalc import calculate, check_output_path
+from kostra_functions.engine.stored import load_sheets, shared_strings, stored_value
+from kostra_functions.engine.values import encode_value
+from kostra_functions.engine.write_values import ext_lst
 
 
 @dataclass
@@ -123,8 +116,6 @@ def publish(source: str | Path, output: str | Path, *, overwrite: bool = False, 
 
 
 def _literal_cell(xml: Any, attrs: list[tuple[str, str]], inner: str, value: Any) -> str:
-    from kostra_functions.engine.recalc import ext_lst
-
     p = xml.prefix
     ext = ext_lst(inner)
     if value is None or value == "":
@@ -152,7 +143,6 @@ def _drop_calc_chain(pkg: Package) -> tuple[set[str], dict[str, bytes]]:
     ct = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(chain)}"[^>]*/>', "", ct)
     replaced["[Content_Types].xml"] = encode_xml(ct, enc)
     safe_parse(replaced["[Content_Types].xml"], "[Content_Types].xml")
-    assert CT_NS
     return {chain}, replaced
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from kostra_functions.engine.calculation import CellIssue
 from kostra_functions.engine.carryover import (
     PROGNOSIS_TEMPLATE,
     CarriedOver,
@@ -40,7 +41,6 @@ from kostra_functions.engine.carryover import (
 )
 from kostra_functions.engine.motor import recalculate
 from kostra_functions.engine.package import WorkbookError
-from kostra_functions.engine.recalc import CellIssue
 from kostra_functions.engine.template_fill import fill_template
 from kostra_functions.engine.templates import Template, TemplateError, load_templates
 from kostra_functions.errors import KostraError

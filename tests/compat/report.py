@@ -24,7 +24,8 @@ Calculate = Callable[[Path], dict[tuple[str, str], Any]]
 
 
 def _formulas(path: Path) -> dict[tuple[str, str], Any]:
-    from kostra_functions.engine.package import Package, make_ref
+    from kostra_functions.engine.cell_refs import make_ref
+    from kostra_functions.engine.package import Package
     from kostra_functions.engine.recalc import calculate
 
     calc = calculate(Package.read(path))
@@ -33,7 +34,8 @@ def _formulas(path: Path) -> dict[tuple[str, str], Any]:
 
 def engines() -> dict[str, Calculate]:
     """``formulas`` always; every engine of the engine interface (``motor.py``) when it is there."""
-    from kostra_functions.engine.package import Package, make_ref
+    from kostra_functions.engine.cell_refs import make_ref
+    from kostra_functions.engine.package import Package
 
     out: dict[str, Calculate] = {"formulas": _formulas}
     try:

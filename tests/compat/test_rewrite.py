@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from kostra_functions.engine.formula_rewrite import (
-    SheetFacts,
-    TableDef,
-    Unsupported,
-    WorkbookFacts,
-    rewrite_formula,
-)
-from kostra_functions.engine.package import Area
+from kostra_functions.engine.cell_refs import Area
+from kostra_functions.engine.formula_rewrite import rewrite_formula
+from kostra_functions.engine.workbook_facts import SheetFacts, TableDef, Unsupported, WorkbookFacts
 
 # Tabell1 on «Data»: header row 1, data rows 2–5, totals row 6; columns A–D.
 TABLE = TableDef("Tabell1", "Data", Area.parse("A1:D6"), 1, 1, ("Kode", "Navn", "Beløp", "Dobbel"))
