@@ -36,7 +36,7 @@ _WIDTH = 100
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "fil", help="bilagslisten (CSV eller XLSX); formatet står i kostra_functions/attestation.py"
+        "fil", help="bilagslisten (CSV eller XLSX); formatet står i kostra_functions/attestation/__init__.py"
     )
     parser.add_argument(
         "--register", required=True, metavar="FIL", help="fullmaktsregisteret (CSV eller XLSX)"

@@ -204,7 +204,7 @@ def _covered_rows(wb: Any, name: str) -> int | None:
 
 def read_adjustments(path: Path, ruleset: str | None) -> Any:
     """Adjustments from a CSV file (header row first; ``;`` or ``,`` separated, UTF-8 or cp1252)."""
-    from kostra_functions.attestation import check_complete, decode_text
+    from kostra_functions.attestation.reading import check_complete, decode_text
     from kostra_functions.errors import LedgerFormatError
     from kostra_functions.excel.functions import prognosis_adjustments
 
