@@ -86,8 +86,9 @@ A missing optional column means that check is not made; the report says so.
 The package, one job per module: :mod:`~kostra_functions.attestation.model` (register, voucher
 lines, findings), :mod:`~kostra_functions.attestation.catalogue` (the rule set's tables),
 :mod:`~kostra_functions.attestation.reading` and :mod:`~kostra_functions.attestation.fields` (files
-and ranges to rows, cells to values), :mod:`~kostra_functions.attestation.register` (the register and
-its rules), :mod:`~kostra_functions.attestation.vouchers` (the voucher list),
+and ranges to rows, cells to values), :mod:`~kostra_functions.attestation.register` (the register),
+:mod:`~kostra_functions.attestation.register_rules` (one function per register rule,
+``@register_rule("UTB-ROLLER")``), :mod:`~kostra_functions.attestation.vouchers` (the voucher list),
 :mod:`~kostra_functions.attestation.rules` (one function per voucher rule, ``@voucher_rule("ATT-EGEN")``),
 :mod:`~kostra_functions.attestation.duplicates` (duplicate payments) and
 :mod:`~kostra_functions.attestation.checks` (a voucher, a list, two files).
@@ -108,7 +109,8 @@ from kostra_functions.attestation.model import (
     VoucherList,
 )
 from kostra_functions.attestation.reading import read_rows, rows_from_range
-from kostra_functions.attestation.register import check_register, read_register, register_from_rows
+from kostra_functions.attestation.register import read_register, register_from_rows
+from kostra_functions.attestation.register_rules import check_register
 from kostra_functions.attestation.rules import check_line
 from kostra_functions.attestation.vouchers import read_vouchers, vouchers_from_rows
 

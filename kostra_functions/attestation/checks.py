@@ -22,7 +22,8 @@ from kostra_functions.attestation.model import (
     VoucherList,
     person_key,
 )
-from kostra_functions.attestation.register import check_register, read_register
+from kostra_functions.attestation.register import read_register
+from kostra_functions.attestation.register_rules import check_register
 from kostra_functions.attestation.rules import check_line
 from kostra_functions.attestation.vouchers import read_vouchers
 from kostra_functions.rulesets import RuleSet

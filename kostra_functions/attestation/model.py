@@ -8,8 +8,10 @@ rows; a check returns :class:`Violation` objects, collected for a whole list in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 ATTEST = "attestasjon"
 APPROVE = "anvisning"
@@ -148,6 +150,14 @@ class Violation:
     @property
     def is_warning(self) -> bool:
         return self.severity == WARNING
+
+
+class Breach(NamedTuple):
+    """What a rule function finds: the Norwegian message and the ids of the people it concerns (the
+    rule id, paragraph, voucher and location are added when it becomes a :class:`Violation`)."""
+
+    message: str
+    people: Sequence[str]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Each rule is a small function registered with :func:`voucher_rule` under its id (as the SSB controls
 are registered with ``@control("020")`` in :mod:`kostra_functions.controls`). It receives the
 :class:`LineFacts` of one line (the line, the register and the people looked up once) and yields a
-:class:`Breach` (Norwegian message, people) per finding. Whether a rule runs at all (``aktiv``), its
+:class:`~kostra_functions.attestation.model.Breach` (Norwegian
+message, people) per finding. Whether a rule runs at all (``aktiv``), its
 paragraph, title and severity come from the rule set's ``[attestasjon.regler]`` table
 (:mod:`kostra_functions.attestation.catalogue`), so a function only states the rule.
 
@@ -14,14 +15,14 @@ and the online bank §4.3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from kostra_functions.attestation.catalogue import RuleTable, resolve_ruleset, rule_table, violation
 from kostra_functions.attestation.model import (
     PAY,
     AuthorityRegister,
+    Breach,
     Person,
     Violation,
     VoucherLine,
@@ -29,13 +30,6 @@ from kostra_functions.attestation.model import (
 )
 from kostra_functions.authority import format_kroner
 from kostra_functions.rulesets import RuleSet
-
-
-class Breach(NamedTuple):
-    """One finding of a voucher rule: the Norwegian message and the ids of the people it concerns."""
-
-    message: str
-    people: Sequence[str]
 
 
 @dataclass(slots=True)
