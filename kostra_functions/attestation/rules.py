@@ -3,10 +3,10 @@
 Each rule is a small function registered with :func:`voucher_rule` under its id (as the SSB controls
 are registered with ``@control("020")`` in :mod:`kostra_functions.controls`). It receives the
 :class:`LineFacts` of one line (the line, the register and the people looked up once) and yields a
-:class:`~kostra_functions.attestation.model.Breach` (Norwegian
-message, people) per finding. Whether a rule runs at all (``aktiv``), its
-paragraph, title and severity come from the rule set's ``[attestasjon.regler]`` table
-(:mod:`kostra_functions.attestation.catalogue`), so a function only states the rule.
+:class:`~kostra_functions.attestation.model.Breach` (Norwegian message, people) per finding. Whether
+a rule runs at all (``aktiv``), its paragraph, title and severity come from the rule set's
+``[attestasjon.regler]`` table (:mod:`kostra_functions.attestation.catalogue`), so a function only
+states the rule. Each docstring states the rule and quotes the regulation as the rule set does.
 
 :func:`check_line` runs the rules in :data:`LINE_RULE_ORDER`: the order the findings of one line
 are reported in (segregation of payment first, then attestation §4.1, approval §4.2, budget cover
