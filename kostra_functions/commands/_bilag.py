@@ -19,7 +19,7 @@ from kostra_functions.reports.attestation import format_report, write_report_xls
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "fil", help="bilagslisten (CSV eller XLSX); formatet står i kostra_functions/attestation.py"
+        "fil", help="bilagslisten (CSV eller XLSX); formatet står i kostra_functions/attestation/__init__.py"
     )
     parser.add_argument(
         "--register", required=True, metavar="FIL", help="fullmaktsregisteret (CSV eller XLSX)"
