@@ -25,7 +25,8 @@ from kostra_functions.cli import main
 from kostra_functions.errors import InvalidArgumentError
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS, SIGN
-from kostra_functions.yearend import UnitResult, close_year, fund_redistribution, in_year_fund_use
+from kostra_functions.yearend.funds import fund_redistribution, in_year_fund_use
+from kostra_functions.yearend.results import UnitResult, close_year
 
 HEADER = [
     "person",

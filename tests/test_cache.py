@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from kostra_functions import versioning
-from kostra_functions.codes import catalog
+from kostra_functions.codes import data_files
 from kostra_functions.errors import InvalidCodeError
 from kostra_functions.excel.cache import ResultCache
 from kostra_functions.excel.convert import ExcelError
@@ -60,7 +60,7 @@ def fresh_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(versioning, "CHECK_INTERVAL", 0.0)
     monkeypatch.setattr(versioning, "_EXTRA", [])
     monkeypatch.setattr(versioning, "_state", {"stamp": None, "version": "", "checked": -1e9})
-    monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(data_files, "CHECK_INTERVAL", 0.0)
 
 
 def touch_later(path: Path) -> None:
@@ -208,7 +208,7 @@ def test_code_list_edit_gives_new_results(tmp_path: Path, monkeypatch: pytest.Mo
     codes.mkdir()
     for csv in (PACKAGE / "codes").glob("*.csv"):
         shutil.copy(csv, codes / csv.name)
-    monkeypatch.setattr(catalog, "DATA_DIR", codes)
+    monkeypatch.setattr(data_files, "DATA_DIR", codes)
     monkeypatch.setattr(versioning, "_DATA_DIRS", (codes, PACKAGE / "rulesets"))
     fn = FUNCTIONS["KOSTRA_NAVN"]
     assert fn.call(202, 2023) == "Grunnskole"

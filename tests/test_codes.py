@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kostra_functions.codes import Catalog, available_years, catalog, data_version
+from kostra_functions.codes import Catalog, available_years, data_files, data_version
 from kostra_functions.errors import (
     InvalidArgumentError,
     InvalidCodeError,
@@ -434,10 +434,10 @@ def test_version_is_a_hash_of_the_data_files(tmp_path: Path, monkeypatch: pytest
     version = data_version()
     assert Catalog.for_year(2023).version == version
     assert len(version) == 16 and int(version, 16) >= 0
-    for p in catalog.DATA_DIR.glob("*.csv"):
+    for p in data_files.DATA_DIR.glob("*.csv"):
         shutil.copy(p, tmp_path / p.name)
-    monkeypatch.setattr(catalog, "DATA_DIR", tmp_path)
-    monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(data_files, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data_files, "CHECK_INTERVAL", 0.0)
     assert data_version() == version  # same bytes, same version
     with (tmp_path / "functions.csv").open("a", encoding="utf-8") as f:
         f.write("997,Testfunksjon,kommunal,,,2023,,ja,,test\n")
@@ -448,10 +448,10 @@ def test_version_is_a_hash_of_the_data_files(tmp_path: Path, monkeypatch: pytest
 
 
 def test_a_broken_data_file_names_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for p in catalog.DATA_DIR.glob("*.csv"):
+    for p in data_files.DATA_DIR.glob("*.csv"):
         shutil.copy(p, tmp_path / p.name)
-    monkeypatch.setattr(catalog, "DATA_DIR", tmp_path)
-    monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(data_files, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data_files, "CHECK_INTERVAL", 0.0)
     with (tmp_path / "arts.csv").open("a", encoding="utf-8") as f:
         f.write("12,Feil,utgift,,,2023,,ja,,test\n")
     with pytest.raises(KostraError, match=r"arts\.csv, linje \d+"):
@@ -460,7 +460,7 @@ def test_a_broken_data_file_names_file_and_line(tmp_path: Path, monkeypatch: pyt
 
 def test_every_row_has_a_source_and_known_columns() -> None:
     for name in ("functions.csv", "arts.csv", "changes.csv", "coverage.csv"):
-        with (catalog.DATA_DIR / name).open(encoding="utf-8") as f:
+        with (data_files.DATA_DIR / name).open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         assert rows, name
         assert all(r["kilde"].strip() for r in rows), name

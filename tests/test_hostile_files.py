@@ -40,6 +40,7 @@ from kostra_functions import attestation, safety
 from kostra_functions.cli import main
 from kostra_functions.errors import LedgerFormatError
 from kostra_functions.ledger import read_ledger
+from kostra_functions.safety import workbooks as workbook_guard
 from tests.conftest import SMALL_RESULT_UNIT_LINES
 from tests.corpus import files
 
@@ -170,10 +171,11 @@ def test_the_bomb_is_real(bombs: dict[str, Path]) -> None:
 
 
 def test_limits_are_module_constants(bombs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """An installation may move a limit; the check follows (here: the million-row sheet is allowed
-    by the row count, but still refused because rows past 500 000 are over the cell limit too)."""
-    monkeypatch.setattr(safety, "MAX_SHEET_ROWS", 2_000_000)
-    monkeypatch.setattr(safety, "MAX_SHEET_CELLS", 500_000)
+    """An installation may move a limit (in ``safety.workbooks``); the check follows (here: the
+    million-row sheet is allowed by the row count, but still refused because rows past 500 000 are
+    over the cell limit too)."""
+    monkeypatch.setattr(workbook_guard, "MAX_SHEET_ROWS", 2_000_000)
+    monkeypatch.setattr(workbook_guard, "MAX_SHEET_CELLS", 500_000)
     with pytest.raises(safety.UnsafeFileError, match="mer enn 500 000 celler"):
         safety.check_xlsx(bombs["million"])
 
@@ -321,7 +323,7 @@ def test_defusedxml_alone_also_refuses(
 ) -> None:
     """With our prolog scan switched off, openpyxl's parsers (defusedxml) refuse every part they
     parse; a part openpyxl does not parse is never expanded (the plain rows are read)."""
-    monkeypatch.setattr(safety, "_prolog_problem", lambda head: None)
+    monkeypatch.setattr(workbook_guard, "_prolog_problem", lambda head: None)
     path = _evil_workbooks(tmp_path, secret[0])[attack]
     if attack not in PARSED_BY_OPENPYXL:
         assert read_ledger(path)["belop"].tolist() == [100000.0, -20000.5]
@@ -344,9 +346,9 @@ def test_switching_defusedxml_off_in_the_environment_does_not_switch_it_off(
         import sys
         import defusedxml.ElementTree as SafeET
         import openpyxl.worksheet._reader as sheet_reader
-        from kostra_functions import safety
         from kostra_functions.errors import KostraError
         from kostra_functions.ledger import read_ledger
+        from kostra_functions.safety import workbooks
         assert sheet_reader.iterparse is not SafeET.iterparse, "openpyxl obeyed the environment"
         for path in sys.argv[1:]:
             try:
@@ -355,7 +357,7 @@ def test_switching_defusedxml_off_in_the_environment_does_not_switch_it_off(
             except KostraError as exc:
                 print("REFUSED", exc)
         assert sheet_reader.iterparse is SafeET.iterparse, "harden_openpyxl did not put defusedxml back"
-        safety._prolog_problem = lambda head: None  # now only defusedxml stands in the way
+        workbooks._prolog_problem = lambda head: None  # now only defusedxml stands in the way
         for path in sys.argv[1:]:
             try:
                 read_ledger(path)
@@ -663,7 +665,7 @@ def test_an_xxe_over_http_never_reaches_the_network(tmp_path: Path, monkeypatch:
         raise OSError("no network in this test")
 
     monkeypatch.setattr(socket.socket, "connect", spy)
-    monkeypatch.setattr(safety, "_prolog_problem", lambda head: None)
+    monkeypatch.setattr(workbook_guard, "_prolog_problem", lambda head: None)
     sheet = (
         files.sheet_xml(_numbered([H, [10100, 210, 201, None, 6, "x", 1.0]]))
         .replace("?>\n", '?>\n<!DOCTYPE x [<!ENTITY web SYSTEM "http://127.0.0.1:9/stjel">]>', 1)

@@ -27,6 +27,10 @@ may be imported only by the modules of its own package.
 
 Every import counts: module level, inside functions (lazy imports) and under ``TYPE_CHECKING``;
 relative imports are resolved first.
+
+Rule 3: no module is longer than :data:`MAX_MODULE_LINES` lines (docs/ARCHITECTURE.md, «Packages and
+modules»); a module that grows past it is split by responsibility. A generated module may be exempt,
+listed in :data:`EXEMPT_FROM_LENGTH` with the reason (none today).
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ FACES = (
     "kostra_functions.server_batch",
     "kostra_functions.addin_web",
 )
+
+#: Most lines a module of the package may have (rule 3).
+MAX_MODULE_LINES = 600
+#: Modules exempt from rule 3, each with the reason (only generated files qualify).
+EXEMPT_FROM_LENGTH: dict[str, str] = {}
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:
@@ -178,3 +187,21 @@ def test_no_module_imports_another_modules_private_name() -> None:
             if _is_private(attr) and target != module:
                 wrong.append(f"{_where(path, line)} uses {attr} of {target}")
     assert not wrong, "imports of another module's private names:\n" + "\n".join(wrong)
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    """Every module of the package is at most :data:`MAX_MODULE_LINES` lines; all that are longer
+    are named, so one run shows every module still to split."""
+    modules = _modules()
+    assert "kostra_functions.safety" in modules and "kostra_functions.codes.catalog" in modules
+    unknown = sorted(set(EXEMPT_FROM_LENGTH) - set(modules))
+    assert not unknown, f"EXEMPT_FROM_LENGTH names modules that do not exist: {unknown}"
+    too_long = []
+    for module, path in modules.items():
+        if module in EXEMPT_FROM_LENGTH:
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"{path.relative_to(ROOT.parent)}: {lines} lines")
+    assert not too_long, (f"modules over {MAX_MODULE_LINES} lines (split them by responsibility, "
+                          "docs/ARCHITECTURE.md):\n" + "\n".join(too_long))

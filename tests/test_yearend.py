@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from kostra_functions.errors import InvalidArgumentError, OutOfRangeError, RuleSetError
-from kostra_functions.yearend import (
+from kostra_functions.yearend.cuts import investment_cuts, operating_cuts
+from kostra_functions.yearend.results import (
     Instalment,
     UnitResult,
     close_year,
     distribute_result,
-    investment_cuts,
-    operating_cuts,
     repayment_plan,
 )
 
@@ -332,7 +331,7 @@ def test_large_sum_with_float_noise_is_whole_ore() -> None:
     # data: 161 607 047,48) carries a few millionths of an øre of noise; it is whole øre, not refused.
     from decimal import Decimal
 
-    from kostra_functions.yearend import to_ore
+    from kostra_functions.yearend.amounts import to_ore
 
     noisy = 161607047.45 + 0.01 + 0.01 + 0.01
     assert to_ore(noisy, "nettoresultat") == Decimal("161607047.48")

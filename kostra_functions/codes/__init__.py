@@ -36,16 +36,8 @@ Sources: SSB's control program (``statisticsnorway/kostra-kontrollprogram``, 202
 for 2012 (seeds/002) and the KOSTRA letter of 2.11.1998 (seeds/003).
 """
 
-from kostra_functions.codes.catalog import (
-    ACCOUNT_CLASSES,
-    KINDS,
-    Catalog,
-    Change,
-    CodeEntry,
-    available_years,
-    data_version,
-    latest_year,
-)
+from kostra_functions.codes.catalog import Catalog, available_years, latest_year
+from kostra_functions.codes.data_files import ACCOUNT_CLASSES, KINDS, Change, CodeEntry, data_version
 
 __all__ = [
     "ACCOUNT_CLASSES",

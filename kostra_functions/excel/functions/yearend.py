@@ -19,7 +19,7 @@ def kostra_disponering(net_result: float, fund_before: float | None, special_pro
                        municipal_deficit: float | None, total_allocations: float | None,
                        repayment_years: int | None, extended_granted: bool, accounting_year: int | None,
                        ruleset: str | None) -> list[list[Any]]:
-    from kostra_functions.yearend import distribute_result
+    from kostra_functions.yearend.results import distribute_result
 
     d = distribute_result(
         net_result, 0 if fund_before is None else fund_before, special_project=bool(special_project),
@@ -34,7 +34,8 @@ def kostra_arsavslutning(units: list[list[Any]], general_fund_before: float, mun
                          accounting_year: int | None, ruleset: str | None) -> list[list[Any]]:
     from kostra_functions import attestation
     from kostra_functions.excel import convert as cv
-    from kostra_functions.yearend import UnitResult, close_year, pooled_allocations
+    from kostra_functions.yearend.funds import pooled_allocations
+    from kostra_functions.yearend.results import UnitResult, close_year
 
     header, rows, _ = attestation.rows_from_range(units, "enheter")
     missing = [c for c in ("enhet", "nettoresultat") if c not in header]
@@ -78,7 +79,7 @@ def kostra_arsavslutning(units: list[list[Any]], general_fund_before: float, mun
 
 def kostra_fondsbruk(fund_now: float, use: float, expected_result: float, budget_adjusted: bool,
                      answer: str | None, ruleset: str | None) -> Any:
-    from kostra_functions.yearend import in_year_fund_use
+    from kostra_functions.yearend.funds import in_year_fund_use
 
     key = answer_key(answer, ("tillatt", "begrunnelse", "fond"))
     d = in_year_fund_use(fund_now, use, expected_result, budget_adjusted=bool(budget_adjusted),
@@ -92,7 +93,7 @@ def kostra_fondsbruk(fund_now: float, use: float, expected_result: float, budget
 
 def kostra_fondsomfordeling(from_area: str, to_area: str, special_reasons: bool, leaders_involved: bool,
                             answer: str | None, ruleset: str | None) -> Any:
-    from kostra_functions.yearend import fund_redistribution
+    from kostra_functions.yearend.funds import fund_redistribution
 
     key = answer_key(answer, ("organ", "tillatt", "begrunnelse"))
     d = fund_redistribution(from_area, to_area, special_reasons=bool(special_reasons),
@@ -106,7 +107,7 @@ def kostra_fondsomfordeling(from_area: str, to_area: str, special_reasons: bool,
 
 def kostra_strykning(part: str, deficit: float, amount_1: float, amount_2: float, amount_3: float | None,
                      ruleset: str | None) -> list[list[Any]]:
-    from kostra_functions.yearend import investment_cuts, operating_cuts
+    from kostra_functions.yearend.cuts import investment_cuts, operating_cuts
 
     kind = part.strip().lower()
     if kind in ("drift", "d"):
@@ -124,14 +125,14 @@ def kostra_strykning(part: str, deficit: float, amount_1: float, amount_2: float
 
 def kostra_strykning_drift(deficit: float, transfers: float | None, allocations: float | None,
                            coverage: float | None, ruleset: str | None) -> list[list[Any]]:
-    from kostra_functions.yearend import operating_cuts
+    from kostra_functions.yearend.cuts import operating_cuts
 
     return operating_cuts(deficit, transfers or 0, allocations or 0, coverage or 0, ruleset=ruleset).rows()
 
 
 def kostra_strykning_investering(overspend: float, allocations: float | None, capital_funds: float | None,
                                  ruleset: str | None) -> list[list[Any]]:
-    from kostra_functions.yearend import investment_cuts
+    from kostra_functions.yearend.cuts import investment_cuts
 
     return investment_cuts(overspend, allocations or 0, capital_funds or 0, ruleset=ruleset).rows()
 
