@@ -122,18 +122,14 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
     function, a function not valid in ``year`` or text in an amount column is left out and reported,
     exactly as the workbook leaves it out. Earmarked projects' rows are not part of these figures
     (the table follows them separately). Returns ``(Adjustments, problems)``."""
-    import openpyxl
-
     from kostra_functions import prognosis as pg
-    from kostra_functions import safety
     from kostra_functions.codes.catalog import Catalog
     from kostra_functions.errors import LedgerFormatError
     from kostra_functions.prognosis.adjustments import Adjustments
     from kostra_functions.rulesets import DEFAULT_RULESET, load_ruleset
+    from kostra_functions.tables.xlsx import open_workbook, sheet_rows
 
-    safety.check_xlsx(path)
-    safety.harden_openpyxl()
-    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    wb = open_workbook(path, where=str(path))
     try:
         if "Justeringer" not in wb.sheetnames:
             raise LedgerFormatError("arbeidsboken har ikke arket «Justeringer».", where=str(path))
@@ -142,8 +138,8 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
         sums: dict[str, dict[str, float]] = {"tiltak": {}, "fremfort": {}, "avsetninger": {}}
         problems: list[str] = []
         covered = _covered_rows(wb, "J_Funksjon")
-        rows = list(wb["Justeringer"].iter_rows(min_row=2, max_col=5, values_only=True))
-        for r, (function, project, *amounts) in enumerate(rows, 2):
+        rows = list(sheet_rows(wb["Justeringer"], where=f"{path} ark «Justeringer»", start=2, max_col=5))
+        for r, (function, project, *amounts) in rows:
             if all(v in (None, "") for v in (function, project, *amounts)):
                 continue
             if covered is not None and r > covered:
@@ -168,8 +164,8 @@ def read_workbook_adjustments(path: Path, ruleset: str | None, year: int) -> tup
         methods: dict[str, str] = {}
         manual: dict[str, float] = {}
         if "Funksjonsvalg" in wb.sheetnames:
-            for function, method, projection, *_rest in wb["Funksjonsvalg"].iter_rows(
-                    min_row=2, max_col=4, values_only=True):
+            for _, (function, method, projection, *_rest) in sheet_rows(
+                    wb["Funksjonsvalg"], where=f"{path} ark «Funksjonsvalg»", start=2, max_col=4):
                 if function in (None, ""):
                     continue
                 code = str(function).strip()
