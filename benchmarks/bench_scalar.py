@@ -95,7 +95,7 @@ def run(cfg: Config, report: Report) -> None:
                 "hits happen on a full recalculation (Ctrl+Alt+F9) or when an input changes back.")
     report.note("Issue 18: KOSTRA_AVVIK has a fast path for plain cells (numbers, a method name, a rule-set "
                 "name): the deviation alone, without argument conversion, the 15-figure Prognosis or the "
-                "row cache (tests/test_avvik_fast.py: same values as the full way). Miss and hit are "
+                "row cache (tests/excel/test_avvik_fast.py: same values as the full way). Miss and hit are "
                 "therefore the same path; before it: 13–22 µs miss, ~30× the bare arithmetic.")
     report.note("Before issue 7 (same machine): KOSTRA_AVVIK 438 µs miss / 31 µs hit, KOSTRA_FUNKSJON 213 µs "
                 "miss / 14.5 µs hit. What bounds the miss now (cProfile of 20 000 misses, share of the "

@@ -33,7 +33,7 @@ NATIVE = "formualizer"
 #: the compatibility corpus (``python -m tests.compat.report``; figures in the README, «Engines»).
 #: Measured 2026-12-02: formulas 181 of 181 cells, formualizer 172 of 181 (formualizer 0.13 lacks
 #: TREND/LINEST as legacy array formulas, INDIRECT's R1C1 form and numeric-text criteria in
-#: COUNTIF/SUMIF; tests/test_engine_native_compat.py lists every gap).
+#: COUNTIF/SUMIF; tests/engine/test_engine_native_compat.py lists every gap).
 DEFAULT = FORMULAS
 
 
@@ -106,7 +106,7 @@ def recalculate(source: str | Path, output: str | Path | None = None, *, overwri
 
 
 #: The engine ``kostra regenerer`` uses unless told otherwise. Regeneration calculates only our own
-#: templates, on which both engines must agree cell for cell (tests/test_engine_agreement.py runs in
+#: templates, on which both engines must agree cell for cell (tests/engine/test_engine_agreement.py runs in
 #: CI), and ``kostra sjekk`` in CI recomputes what it wrote with ``formulas``: so the 4–5 times faster
 #: native engine loses nothing there. Any other workbook (``beregn``, ``publiser``, ``sjekk``) gets
 #: :data:`DEFAULT`, the engine that agrees with Excel on more cells of the compatibility corpus.

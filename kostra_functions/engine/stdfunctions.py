@@ -1,6 +1,6 @@
 """Standard Excel functions where ``formulas`` 1.3 disagrees with Excel, re-implemented.
 
-Each correction is pinned by ``tests/test_oracle_libreoffice.py``, which compares our values with
+Each correction is pinned by ``tests/oracle/test_oracle_libreoffice.py``, which compares our values with
 LibreOffice headless on the same file and, where LibreOffice itself departs from Excel, with the
 value worked by hand from Excel's documented behaviour. What ``formulas`` gets wrong, and we fix:
 

@@ -140,7 +140,7 @@ def kostra_avvik_fast(budget: Any = None, actual: Any = None, period: Any = None
     blank, a rule-set name or blank: the deviation alone (:func:`prognosis.deviation_only`), without
     the 15-figure :class:`~kostra_functions.prognosis.Prognosis`, the generic argument conversion or
     the result cache. Anything else, and every error, goes the full way (same values: property test
-    in ``tests/test_avvik_fast.py``).
+    in ``tests/excel/test_avvik_fast.py``).
     """
     if more:
         return FALLBACK

@@ -19,7 +19,7 @@ import pytest
 from kostra_functions import safety
 from kostra_functions.engine.package import Package
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 WORKBOOK = REPO / "workbooks" / "bydel_eksempel" / "avviksprognose_2023-06.xlsx"
 
 

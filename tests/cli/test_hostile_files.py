@@ -46,7 +46,7 @@ from tests.corpus import files
 
 H = ["Art", "Ansvar", "Funksjon", "Prosjekt", "Periode", "Tekst", "Beløp"]
 ROWS = [[10100, 210, 201, None, 6, "Lønn juni", 100000.0], [16000, 210, 201, None, 6, "Salg", -20000.5]]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _numbered(rows: list[list[object]]) -> list[tuple[int, list[object]]]:
@@ -761,8 +761,8 @@ def test_macros_are_kept_byte_identical_and_never_run(tmp_path: Path) -> None:
 
 
 def _evil_district(folder: Path) -> Path:
-    """«Bydel Test» (tests/test_templates.py) with result units and vouchers named like formulas."""
-    from tests.test_templates import _district
+    """«Bydel Test» (tests/engine/test_templates.py) with result units and vouchers named like formulas."""
+    from tests.engine.test_templates import _district
 
     _district(folder)
     (folder / "resultatenheter.csv").write_text(

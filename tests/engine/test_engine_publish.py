@@ -12,7 +12,7 @@ from kostra_functions.engine.package import Package, WorkbookError
 from kostra_functions.engine.publish import publish
 from kostra_functions.engine.recalc import recalculate
 from kostra_functions.engine.sheet_xml import SheetXml
-from tests.test_engine_recalc import EXPECTED, staff_workbook
+from tests.engine.test_engine_recalc import EXPECTED, staff_workbook
 
 
 def _with_calc_chain(source: Path, target: Path) -> Path:

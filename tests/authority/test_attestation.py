@@ -28,7 +28,7 @@ from kostra_functions.attestation import (
 from kostra_functions.cli import main
 from kostra_functions.errors import LedgerFormatError
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "kostra_functions" / "example_data" / "bilag"
+EXAMPLE = Path(__file__).resolve().parents[2] / "kostra_functions" / "example_data" / "bilag"
 
 REGISTER_HEADER = ["person", "navn", "stilling", "roller", "ansvar", "beløpsgrense", "leder", "nærstående"]
 REGISTER = [

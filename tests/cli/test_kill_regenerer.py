@@ -27,7 +27,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "workbooks" / "bydel_eksempel"
 TEMPLATES = "avviksprognose,statusrapport"
 SEED = int(os.environ.get("KOSTRA_KILL_SEED", "15"))

@@ -53,7 +53,7 @@ def test_icon_sizes_and_drawing(size: int) -> None:
 def test_icon_files_are_what_the_drawing_script_makes() -> None:
     import importlib.util
 
-    script = Path(__file__).resolve().parent.parent / "addin" / "lag_ikon.py"
+    script = Path(__file__).resolve().parents[2] / "addin" / "lag_ikon.py"
     spec = importlib.util.spec_from_file_location("lag_ikon", script)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

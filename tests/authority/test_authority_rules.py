@@ -509,7 +509,7 @@ def test_register_findings_are_shown_at_the_voucher_where_the_person_acted(
 
 # -- the district's own voucher check (issue: rules of the right municipality) -------------------
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DISTRICT = ROOT / "kostra_functions" / "example_data" / "bydel_eksempel" / "bilag"
 
 

@@ -29,7 +29,7 @@ from kostra_functions.engine.recalc import calculate, recalculate
 from kostra_functions.excel.convert import ExcelError
 
 pytestmark = pytest.mark.libreoffice
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # Data!A:B — codes as text and numbers (the Agresso/Excel mix), amounts; Data!D — numbers, an error,
 # a blank, a number stored as text; Data!E — a logical value among numbers and text (LibreOffice has
@@ -283,7 +283,7 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ours_spill = folder / "spill_beregnet.xlsx"
     recalculate(spill, ours_spill)
     from kostra_functions.engine.publish import publish
-    from tests.test_engine_recalc import staff_workbook
+    from tests.engine.test_engine_recalc import staff_workbook
 
     published = folder / "stab_verdier.xlsx"
     publish(staff_workbook(folder / "stab.xlsx"), published)

@@ -33,9 +33,9 @@ from kostra_functions.cli import main
 from kostra_functions.engine.package import Package
 from kostra_functions.engine.recalc import recalculate
 from kostra_functions.errors import KostraError
-from tests.test_templates import _district, _rows
+from tests.engine.test_templates import _district, _rows
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _workbook(path: Path, *, padding_mb: int = 0, value: int = 1) -> Path:
@@ -153,7 +153,7 @@ def test_two_regenerations_of_the_same_folder_do_not_corrupt_each_other(tmp_path
     with zipfile.ZipFile(result) as zf:
         assert zf.testzip() is None
     Package.read(result)
-    # complete and right: «Bydel Test» function 120 through period 2 (tests/test_templates.py): budget
+    # complete and right: «Bydel Test» function 120 through period 2 (tests/engine/test_templates.py): budget
     # 14 400, no measures, carried-forward or allocations, expected accounts 14 500, deviation −100
     rows = _rows(openpyxl.load_workbook(result, data_only=True)["Avviksprognose"], 2)
     assert rows["120"][7:13] == [14400, 0, 0, 0, 14500, -100]

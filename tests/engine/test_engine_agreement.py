@@ -17,7 +17,7 @@ from kostra_functions.engine.cell_refs import make_ref
 from kostra_functions.engine.package import Package
 from kostra_functions.engine.values import values_equal
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOKS = sorted(ROOT.glob("templates/*.xlsx")) + sorted(ROOT.glob("workbooks/**/*.xlsx"))
 
 pytestmark = pytest.mark.slow

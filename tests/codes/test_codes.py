@@ -27,7 +27,7 @@ from kostra_functions.errors import (
 
 #: The public reference data next to the repository (``../shared/reference``): SSB's code lists and
 #: the code tables the catalogue's names are checked against.
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 SSB_LISTS = REFERENCE / "ssb_gyldige_koder_kommune.csv"
 
 

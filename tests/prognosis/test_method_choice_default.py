@@ -8,7 +8,7 @@ from pathlib import Path
 from kostra_functions.engine.template_parts import function_choice_rows
 from kostra_functions.prognosis import default_method_for
 
-RULESETS = Path(__file__).resolve().parents[1] / "kostra_functions" / "rulesets"
+RULESETS = Path(__file__).resolve().parents[2] / "kostra_functions" / "rulesets"
 
 
 def _recommended_in_file() -> dict[str, str]:

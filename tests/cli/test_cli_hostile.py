@@ -28,7 +28,7 @@ import pytest
 
 from kostra_functions.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 FILES = [
     "mangler.csv",

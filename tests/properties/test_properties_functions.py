@@ -35,8 +35,8 @@ from kostra_functions.excel import convert
 from kostra_functions.excel.convert import ExcelError
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.spec import Arg, ExcelFunction
-from tests.test_authority_excel import REGISTER_RANGE
-from tests.test_xlwings_face import TABLE_SAMPLES, parse_example
+from tests.excel.test_authority_excel import REGISTER_RANGE
+from tests.excel.test_xlwings_face import TABLE_SAMPLES, parse_example
 
 EXCEL_CELL_LIMIT = 32_767
 

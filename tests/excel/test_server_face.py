@@ -33,7 +33,7 @@ from kostra_functions.excel.server_face import MANIFEST_IDS
 from kostra_functions.excel.server_guard import CALL_PATH
 from kostra_functions.excel.spec import ExcelFunction
 from kostra_functions.excel.xlwings_udfs import python_name
-from tests.test_xlwings_face import TABLE_SAMPLES, assert_matches_example, sample_calls
+from tests.excel.test_xlwings_face import TABLE_SAMPLES, assert_matches_example, sample_calls
 
 _MISSING = [m for m in ("xlwings_server", "uvicorn", "fastapi", "httpx")
             if importlib.util.find_spec(m) is None]

@@ -33,7 +33,7 @@ import pytest
 
 from kostra_functions.cli import main
 from kostra_functions.engine import regenerate as rg
-from tests.test_templates import HEADER_ACTUAL, _district, _rows
+from tests.engine.test_templates import HEADER_ACTUAL, _district, _rows
 
 pytestmark = pytest.mark.slow
 

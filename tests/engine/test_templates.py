@@ -38,7 +38,7 @@ from kostra_functions.engine.check import check_folder, check_workbook
 from kostra_functions.engine.package import Package, WorkbookError
 from kostra_functions.engine.templates import build_template, default_templates_dir, load_templates
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HEADER_ACTUAL = "Art;Ansvar;Funksjon;Prosjekt;Periode;Beløp\n"
 HEADER_BUDGET = "Art;Ansvar;Funksjon;Prosjekt;Periode;Justert budsjett\n"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from kostra_functions.excel import vba_module, xlwings_udfs
 from kostra_functions.excel.functions import FUNCTIONS
 from kostra_functions.excel.xlwings_udfs import KostraUdfError, make_udf
-from tests.test_xlwings_face import _VbaSink, windows_udfs  # noqa: F401  (fixture)
+from tests.excel.test_xlwings_face import _VbaSink, windows_udfs  # noqa: F401  (fixture)
 
 VBA = vba_module.vba_module()
 

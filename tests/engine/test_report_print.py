@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((REPO / "templates").glob("*.xlsx"))
 WORKBOOKS = sorted((REPO / "workbooks").rglob("*.xlsx"))
 #: Templates whose every word is scanned here: all four.

@@ -1,7 +1,7 @@
 """Regenerating a workbook keeps what the controller typed (measures, carried-forward result,
 allocations, a unit's fund, the chosen method) — for the same period and into the next one.
 
-Numbers for «Bydel Test» (tests/test_templates.py): function 120 through period 2 with method
+Numbers for «Bydel Test» (tests/engine/test_templates.py): function 120 through period 2 with method
 «periodisert» has budget 14 400, prognosis 14 500 and deviation prognosis −100. The controller types
 measures 100 (a saving) and a carried-forward surplus of =50*2 = 100 for 120, so
 expected accounts = 14 500 − 100 = 14 400 and deviation prognosis = (14 400 + 100) − 14 400 = +100.
@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 
 from kostra_functions.engine import regenerate as rg
-from tests.test_templates import _district, _rows
+from tests.engine.test_templates import _district, _rows
 
 
 def _regenerate(data: Path, out: Path, period: int, template: str) -> rg.JobResult:
@@ -91,7 +91,7 @@ def test_unit_funds_are_matched_by_unit_and_unknown_units_are_kept(tmp_path: Pat
 
 
 def test_change_since_last_month_comes_from_the_previous_periods_workbook(tmp_path: Path) -> None:
-    """Function 120 of «Bydel Test»: period 2 deviation prognosis −100 (tests/test_templates.py). In
+    """Function 120 of «Bydel Test»: period 2 deviation prognosis −100 (tests/engine/test_templates.py). In
     period 3 the accounts to date are 1 000 + 1 500 + 700 = 3 200 and the budget to date 3 600:
     periodisert 3 200 + 14 400 − 3 600 = 14 000, deviation 14 400 − 14 000 = 400; the change since
     last month is 400 − (−100) = 500."""
