@@ -37,7 +37,7 @@ for 2012 (seeds/002) and the KOSTRA letter of 2.11.1998 (seeds/003).
 """
 
 from kostra_functions.codes.catalog import Catalog, available_years, latest_year
-from kostra_functions.codes.data_files import ACCOUNT_CLASSES, KINDS, Change, CodeEntry, data_version
+from kostra_functions.codes.data_files import ACCOUNT_CLASSES, KINDS, Change, CodeEntry, code_lists_version
 
 __all__ = [
     "ACCOUNT_CLASSES",
@@ -46,6 +46,6 @@ __all__ = [
     "Change",
     "CodeEntry",
     "available_years",
-    "data_version",
+    "code_lists_version",
     "latest_year",
 ]

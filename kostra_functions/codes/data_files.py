@@ -1,7 +1,7 @@
 """The data files of the KOSTRA code catalog (``functions.csv``, ``arts.csv``, ``changes.csv``,
 ``coverage.csv``, described in :mod:`kostra_functions.codes`) read, checked and cached: one
 :class:`CodeEntry` per code and period, one :class:`Change` per year-to-year change, what each year's
-source covers, and the version of the data (:func:`data_version`). A broken row is refused naming
+source covers, and the version of the code lists (:func:`code_lists_version`). A broken row is refused naming
 its file and line. The files are re-read when they change (checked at most every
 :data:`CHECK_INTERVAL` seconds).
 """
@@ -183,11 +183,13 @@ def _hash(contents: Mapping[str, bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
-def data_version() -> str:
-    """A short hash of the bytes of every data file (``*.csv``) in the codes folder.
+def code_lists_version() -> str:
+    """A short hash of the bytes of every code list (``*.csv``) in the codes folder.
 
-    It changes whenever a code list, change or coverage row changes, so caches of results that
-    depend on the code lists can be keyed by it.
+    It changes whenever a code list, change or coverage row changes; a :class:`Catalog` carries it
+    as ``version``. It covers the code lists only: the version of all the data a result depends on
+    (code lists, rule sets, controls), which caches are keyed by, is
+    :func:`kostra_functions.versioning.data_version`.
     """
     return load_data(data_stamp()).version
 

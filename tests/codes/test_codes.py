@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kostra_functions.codes import Catalog, available_years, data_files, data_version
+from kostra_functions.codes import Catalog, available_years, code_lists_version, data_files
 from kostra_functions.errors import (
     InvalidArgumentError,
     InvalidCodeError,
@@ -431,19 +431,19 @@ def test_codes_are_sorted_three_digit_strings() -> None:
 
 
 def test_version_is_a_hash_of_the_data_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    version = data_version()
+    version = code_lists_version()
     assert Catalog.for_year(2023).version == version
     assert len(version) == 16 and int(version, 16) >= 0
     for p in data_files.DATA_DIR.glob("*.csv"):
         shutil.copy(p, tmp_path / p.name)
     monkeypatch.setattr(data_files, "DATA_DIR", tmp_path)
     monkeypatch.setattr(data_files, "CHECK_INTERVAL", 0.0)
-    assert data_version() == version  # same bytes, same version
+    assert code_lists_version() == version  # same bytes, same version
     with (tmp_path / "functions.csv").open("a", encoding="utf-8") as f:
         f.write("997,Testfunksjon,kommunal,,,2023,,ja,,test\n")
-    assert data_version() != version
+    assert code_lists_version() != version
     cat = Catalog.for_year(2023)
-    assert cat.version == data_version()
+    assert cat.version == code_lists_version()
     assert cat.name("997") == "Testfunksjon"  # a changed file is read again
 
 
