@@ -32,7 +32,6 @@ from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import to_excel
 
 from kostra_functions.engine.templates import (
-    BUILD_TIME,
     MONEY_ORE,
     Column,
     Fill,
@@ -40,6 +39,7 @@ from kostra_functions.engine.templates import (
     Table,
     Template,
     TemplateError,
+    write_parts,
 )
 
 #: Number format of a table column's cells, per kind (as in the built template's report sheets).
@@ -400,7 +400,7 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
             parts[part] = xml.encode("utf-8")
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _write_zip(target, [(name, parts[name]) for name, _ in comp.entries])
+    write_parts(target, [(name, parts[name]) for name, _ in comp.entries])
     return target
 
 
@@ -447,20 +447,3 @@ def _with_names(workbook: str, names: dict[str, str]) -> str:
         else:
             workbook = workbook.replace("</sheets>", f"</sheets><definedNames>{added}</definedNames>", 1)
     return workbook
-
-
-def _write_zip(target: Path, entries: list[tuple[str, bytes]]) -> None:
-    """Write the parts with fixed timestamps (same data in, same bytes out), via a temporary file
-    next to ``target`` so a reader never sees half a workbook."""
-    stamp = (BUILD_TIME.year, BUILD_TIME.month, BUILD_TIME.day, 0, 0, 0)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-            for name, data in entries:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zout.writestr(info, data)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ the committed ``.xlsx`` can be checked against its source.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import sys
 import zipfile
@@ -305,25 +306,31 @@ def build_template(template: Template, out: str | Path) -> Path:
     wb.properties.lastModifiedBy = "kostra-functions"
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    _normalize_zip(tmp, target)
-    tmp.unlink()
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as zin:  # openpyxl stamps the current time: fix it
+        parts = [(info.filename, _fixed_core_times(zin.read(info)) if info.filename == "docProps/core.xml"
+                  else zin.read(info)) for info in zin.infolist()]
+    write_parts(target, parts)
     return target
 
 
-def _normalize_zip(source: Path, target: Path) -> None:
-    """Rewrite a zip with fixed timestamps (openpyxl stamps the current time)."""
+def write_parts(target: Path, parts: Sequence[tuple[str, bytes]]) -> None:
+    """Write a workbook's parts as a zip with fixed timestamps (same data in, same bytes out, so
+    built and regenerated workbooks diff cleanly), via a temporary file next to ``target`` so a
+    reader never sees half a workbook."""
     stamp = (BUILD_TIME.year, BUILD_TIME.month, BUILD_TIME.day, 0, 0, 0)
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _fixed_core_times(data)
-            new = zipfile.ZipInfo(info.filename, date_time=stamp)
-            new.compress_type = zipfile.ZIP_DEFLATED
-            new.external_attr = 0o644 << 16
-            zout.writestr(new, data)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name, data in parts:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zout.writestr(info, data)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _fixed_core_times(data: bytes) -> bytes:
