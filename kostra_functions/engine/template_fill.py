@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import to_excel
 
+from kostra_functions.engine.carryover import TypedFormula
 from kostra_functions.engine.templates import (
     MONEY_ORE,
     Column,
@@ -188,8 +189,6 @@ def _string_cell(ref: str, style: str, value: str, where: str) -> str:
 
 def cell_xml(ref: str, value: Any, style: int | None, where: str) -> str:
     """One ``<c>`` element for ``value`` (text stays text; a TypedFormula is a formula)."""
-    from kostra_functions.engine.carryover import TypedFormula
-
     s = f' s="{style}"' if style else ""
     if value is None:
         return f'<c r="{ref}"{s} />' if s else ""
@@ -213,8 +212,6 @@ class _Formula(str):
 
 def typed_value(value: Any, col: Column, table: Table, row: int) -> Any:
     """A table cell's value converted to its column's kind (a TypedFormula stays a formula)."""
-    from kostra_functions.engine.carryover import TypedFormula
-
     if value is None:
         return None
     if isinstance(value, TypedFormula):  # the controller's own formula, carried over: keep it
