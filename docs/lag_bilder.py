@@ -161,8 +161,9 @@ def verdikopi(kilde: Path, bilde: Bilde, ut: Path) -> None:
 
 def tilbaketest_diagram(bilde: Bilde, ut: Path) -> None:
     """Diagrammet fra tilbaketesten av eksempelbydelens historikk (som ``--xlsx``-rapporten)."""
-    from kostra_functions import backtest, backtest_report
+    from kostra_functions import backtest
     from kostra_functions.example_data import historikk
+    from kostra_functions.reports import backtest as backtest_report
 
     resultat = backtest.run(backtest.read_history(historikk.HISTORY_FILE))
     backtest_report.write_chart_xlsx(ut, resultat, bilde.tilbaketest)

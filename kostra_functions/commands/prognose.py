@@ -249,9 +249,7 @@ def _errors_of(detail: Any) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "tilbaketest", False):
-        from kostra_functions import backtest_report
-
-        return backtest_report.run(args)
+        return run_backtest(args)
     from kostra_functions import prognosis as pg
     from kostra_functions.errors import OutOfRangeError
     from kostra_functions.reports import prognosis as report
@@ -303,3 +301,45 @@ def run(args: argparse.Namespace) -> int:
         return 1
     return 0
 
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """``kostra prognose --tilbaketest``: back-test the example history or the user's own."""
+    from kostra_functions import backtest as btm
+    from kostra_functions.reports.backtest import terminal_lines, write_csv, write_xlsx, years_text
+
+    if args.historikk is not None:
+        history = btm.read_history(args.historikk)
+        source = str(args.historikk)
+    else:
+        from kostra_functions.example_data import historikk
+
+        history = btm.read_history(historikk.HISTORY_FILE)
+        source = "eksempelbydelens historikk"
+    years = btm.parse_years(args.tilbaketest_aar, history.years, history.testable_years())
+    bt = btm.run(history, years=years, ruleset=args.regelsett)
+    print(f"Tilbaketest av prognosemetodene på {source}, år {years_text(bt)}: prognosen for årsregnskapet "
+          "med det som var kjent i hver periode 1–11, mot faktisk årsregnskap (periode 1–13). Lineær er "
+          "fremskriving av forbruket hittil (run-rate).")
+    for line in terminal_lines(bt):
+        print(line)
+    if args.csv:
+        write_csv(args.csv, bt)
+        print(f"Skrev {args.csv}")
+    if args.xlsx:
+        write_xlsx(args.xlsx, bt)
+        print(f"Skrev {args.xlsx}")
+    if args.lagre_metoder:
+        from kostra_functions.safety import atomic_write
+
+        inherits = args.regelsett or "oslo_bydel"
+        districts = list(dict.fromkeys(bt.rows["bydel"]))
+        text = btm.ruleset_text(bt, name=Path(args.lagre_metoder).stem, inherits=inherits,
+                                district=districts[0])
+        with atomic_write(args.lagre_metoder, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        print(f"Skrev anbefalt metode per funksjon for {districts[0]} til {args.lagre_metoder} "
+              f"(regelsett som arver «{inherits}»).")
+        if len(districts) > 1:
+            print(f"Merk: historikken har {len(districts)} bydeler; regelsettet gjelder bare "
+                  f"{districts[0]}. Lag én historikkfil per bydel for å lagre de andres anbefalinger.")
+    return 0

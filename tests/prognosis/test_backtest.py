@@ -294,7 +294,7 @@ def test_a_bad_method_in_the_rule_set_is_a_rule_set_error(tmp_path: Path) -> Non
 
 def test_chart_data_read_back_are_the_prognoses(tmp_path: Path) -> None:
     """The xlsx charts plot what the back-test computed: FO3's block in «Diagramdata», read back."""
-    from kostra_functions import backtest_report
+    from kostra_functions.reports import backtest as backtest_report
 
     bt = btm.run(btm.read_history(historikk.HISTORY_FILE))
     path = tmp_path / "fo3.xlsx"

@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import argparse
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import numpy as np
 
 from kostra_functions import backtest as btm
 from kostra_functions import prognosis as pg
+from kostra_functions.reports import files
 
 _SIX = btm.PERIODS.index(6)
 
@@ -55,7 +54,7 @@ def terminal_lines(bt: btm.Backtest) -> list[str]:
                          + [best[i] or "–", _percent(improvement[i]), _percent(improvement6[i])])
         widths = [max(len(heads[c]), *(len(t[c]) for t in table)) for c in range(len(heads))]
         lines_out.append(f"{district}: gjennomsnittlig absolutt feil i prognosen for årsregnskapet, "
-                         f"1000 kr, periode 1–11, år {_years(bt)}")
+                         f"1000 kr, periode 1–11, år {years_text(bt)}")
         lines_out.append("  ".join(h.ljust(widths[c]) if c == 0 else h.rjust(widths[c])
                                    for c, h in enumerate(heads)))
         lines_out.append("  ".join("-" * w for w in widths))
@@ -73,7 +72,7 @@ def terminal_lines(bt: btm.Backtest) -> list[str]:
     return lines_out
 
 
-def _years(bt: btm.Backtest) -> str:
+def years_text(bt: btm.Backtest) -> str:
     return f"{bt.years[0]}–{bt.years[-1]}" if len(bt.years) > 1 else str(bt.years[0])
 
 
@@ -97,13 +96,8 @@ def period_rows(bt: btm.Backtest) -> list[list[Any]]:
 
 def write_csv(path: Path, bt: btm.Backtest) -> None:
     """:func:`period_rows` as CSV: ``;``, decimal comma, two decimals, UTF-8 with BOM."""
-    from kostra_functions.safety import atomic_write, csv_text
-
-    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        for row in period_rows(bt):
-            writer.writerow(["" if v is None else f"{v:.2f}".replace(".", ",") if isinstance(v, float)
-                             else csv_text(str(v)) for v in row])
+    files.write_csv(path, [["" if v is None else f"{v:.2f}".replace(".", ",") if isinstance(v, float)
+                            else str(v) for v in row] for row in period_rows(bt)])
 
 
 def summary_rows(bt: btm.Backtest) -> list[list[Any]]:
@@ -156,8 +150,6 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from kostra_functions.safety import atomic_path, text_cells
-
     wb = Workbook()
     ws = wb.active
     ws.title = "Sammendrag"
@@ -172,7 +164,6 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[1].height = 32
         for cells in sheet.iter_rows(min_row=2):
-            text_cells(cells)
             for cell in cells:
                 if isinstance(cell.value, float):
                     cell.number_format = "#,##0"
@@ -189,10 +180,7 @@ def write_xlsx(path: Path, bt: btm.Backtest) -> None:
     data = wb.create_sheet("Diagramdata")
     charts = wb.create_sheet("Diagrammer", 0)
     _chart_sheet(charts, data, bt, np.flatnonzero((bt.rows["niva"] != btm.FUNCTION).to_numpy()))
-    for cells in data.iter_rows():
-        text_cells(cells)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    files.save_workbook(wb, path)  # every sheet's text stays text
 
 
 def write_chart_xlsx(path: Path, bt: btm.Backtest, code: str) -> None:
@@ -279,43 +267,3 @@ def _nice(value: float, *, down: bool) -> float:
 
     step = 10 ** math.floor(math.log10(abs(value))) / 10 if value else 0.1
     return (math.floor if down else math.ceil)(value / step) * step
-
-
-def run(args: argparse.Namespace) -> int:
-    """``kostra prognose --tilbaketest``: back-test the example history or the user's own."""
-    if args.historikk is not None:
-        history = btm.read_history(args.historikk)
-        source = str(args.historikk)
-    else:
-        from kostra_functions.example_data import historikk
-
-        history = btm.read_history(historikk.HISTORY_FILE)
-        source = "eksempelbydelens historikk"
-    years = btm.parse_years(args.tilbaketest_aar, history.years, history.testable_years())
-    bt = btm.run(history, years=years, ruleset=args.regelsett)
-    print(f"Tilbaketest av prognosemetodene på {source}, år {_years(bt)}: prognosen for årsregnskapet "
-          "med det som var kjent i hver periode 1–11, mot faktisk årsregnskap (periode 1–13). Lineær er "
-          "fremskriving av forbruket hittil (run-rate).")
-    for line in terminal_lines(bt):
-        print(line)
-    if args.csv:
-        write_csv(args.csv, bt)
-        print(f"Skrev {args.csv}")
-    if args.xlsx:
-        write_xlsx(args.xlsx, bt)
-        print(f"Skrev {args.xlsx}")
-    if args.lagre_metoder:
-        from kostra_functions.safety import atomic_write
-
-        inherits = args.regelsett or "oslo_bydel"
-        districts = list(dict.fromkeys(bt.rows["bydel"]))
-        text = btm.ruleset_text(bt, name=Path(args.lagre_metoder).stem, inherits=inherits,
-                                district=districts[0])
-        with atomic_write(args.lagre_metoder, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        print(f"Skrev anbefalt metode per funksjon for {districts[0]} til {args.lagre_metoder} "
-              f"(regelsett som arver «{inherits}»).")
-        if len(districts) > 1:
-            print(f"Merk: historikken har {len(districts)} bydeler; regelsettet gjelder bare "
-                  f"{districts[0]}. Lag én historikkfil per bydel for å lagre de andres anbefalinger.")
-    return 0
