@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kostra_functions.errors import LedgerFormatError
 from kostra_functions.ssb_file.records import Record, SsbFile
+from kostra_functions.tables.sniff import OLE_MAGIC, PDF_MAGIC, ZIP_MAGIC
 
 #: Largest SSB file read (bytes); a municipality's file is well under 1 MB.
 MAX_FILE_BYTES = 100 * 1024**2
@@ -83,8 +84,8 @@ def _file_text(p: Path) -> str:
         raise LedgerFormatError(f"Filen kan ikke leses: {exc.strerror}.", where=str(p)) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for magic, what in ((b"PK\x03\x04", "en zip-pakke eller Excel-arbeidsbok"), (b"%PDF", "en PDF-fil"),
-                        (b"\xd0\xcf\x11\xe0", "en gammel Excel-/Office-fil")):
+    for magic, what in ((ZIP_MAGIC, "en zip-pakke eller Excel-arbeidsbok"), (PDF_MAGIC, "en PDF-fil"),
+                        (OLE_MAGIC, "en gammel Excel-/Office-fil")):
         if data.startswith(magic):
             raise LedgerFormatError(f"Filen er {what} og ikke en tekstfil; en SSB-fil er tekst med én post "
                                     "per linje.", where=str(p))
