@@ -52,14 +52,24 @@ class WorkbookError(KostraError):
 def escape_text(text: str) -> str:
     """Escape text for an XML element; characters XML cannot hold become Excel's ``_xHHHH_``."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
 
 
 def escape_attr(text: str) -> str:
     return escape_text(text).replace('"', "&quot;")
 
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+def number_text(x: float) -> str:
+    """How a number is written in ``<v>``: integers without ``.0``, others round-trip exactly."""
+    if x == 0:
+        return "0"
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x)).replace("e", "E")
+
+
+#: Characters an XML 1.0 document cannot hold (control characters other than tab and line breaks).
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _ENTITY_MAP = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 

@@ -5,8 +5,10 @@ built once (:func:`~kostra_functions.engine.templates.build_template`, with open
 its input sheets change from district to district: the settings on «Oppsett», the rows of the input
 tables, the names over them, the print header of each sheet. Loading and saving the whole workbook
 with openpyxl for that cost more than calculating it, so a template is *compiled* once per process
-(:func:`compiled`: its zip entries, sheet parts and names, kept while the file is unchanged) and a
-fill patches the parts it changes and copies every other part byte for byte.
+(:func:`compiled`: its :class:`~kostra_functions.engine.package.Package`, sheet parts and names,
+kept while the file is unchanged) and a fill patches the cells it changes with the engine's own sheet
+editor (:class:`~kostra_functions.engine.sheet_xml.SheetXml`) and copies every other part byte for
+byte.
 
 The result is what openpyxl would write for the same fill, cell for cell: the same values with the
 same types (text as text, also text that starts with ``=``; a controller's own formula,
@@ -19,19 +21,26 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import to_excel
 
 from kostra_functions.engine.carryover import TypedFormula
+from kostra_functions.engine.cell_refs import Area, make_ref, parse_ref
+from kostra_functions.engine.formula_refs import unquote_sheet
+from kostra_functions.engine.package import (
+    ILLEGAL_XML,
+    Package,
+    escape_attr,
+    escape_text,
+    number_text,
+    unescape,
+)
+from kostra_functions.engine.sheet_xml import SheetXml
 from kostra_functions.engine.templates import (
     MONEY_ORE,
     Column,
@@ -40,7 +49,9 @@ from kostra_functions.engine.templates import (
     Table,
     Template,
     TemplateError,
-    write_parts,
+    table_guard,
+    table_names,
+    table_range,
 )
 
 #: Number format of a table column's cells, per kind (as in the built template's report sheets).
@@ -48,37 +59,26 @@ FORMATS: dict[Kind, str] = {"tekst": "@", "tall": MONEY_ORE, "heltall": "0", "da
                             "sann": "General"}
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "@": 49}
 
-_SHEET_RE = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_REL_RE = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
-_REL_ID_FIRST_RE = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _NAME_RE = re.compile(r'<definedName\b[^>]*?\bname="([^"]*)"[^>]*>(.*?)</definedName>', re.S)
-_ROW_RE = re.compile(r'<row\b([^>]*?)(?:/>|>(.*?)</row>)', re.S)
-_ROW_NUMBER_RE = re.compile(r'\br="(\d+)"')
-_CELL_RE = re.compile(r'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-_CELL_REF_RE = re.compile(r'\br="([A-Z]+)(\d+)"')
-_STYLE_RE = re.compile(r'\bs="(\d+)"')
-_SHEET_DATA_RE = re.compile(r'<sheetData\s*/>|<sheetData>(.*?)</sheetData>', re.S)
-_DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"\s*/>')
 _ODD_HEADER_RE = re.compile(r'<oddHeader>.*?</oddHeader>|<oddHeader\s*/>', re.S)
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
 class Compiled:
     """A built template read once: what a fill needs to patch its parts."""
 
-    path: Path
-    #: Every zip entry in the template's order (name, bytes); styles.xml already holds the cell
-    #: formats a fill writes (:data:`FORMATS`).
-    entries: tuple[tuple[str, bytes], ...]
-    #: Sheet name → its part (``xl/worksheets/sheet3.xml``).
-    sheets: dict[str, str]
-    #: Defined name → what it refers to, as written in workbook.xml.
-    names: dict[str, str]
-    #: Excel table display name → its part (``xl/tables/table1.xml``).
-    tables: dict[str, str]
+    package: Package
+    #: The styles part, and its text with the cell formats a fill writes (:data:`FORMATS`) added.
+    styles_part: str
+    styles_xml: bytes
     #: Number format → cell style index of a plain cell with that format.
     styles: dict[str, int]
+    #: Sheet name → its part (``xl/worksheets/sheet3.xml``).
+    sheets: dict[str, str]
+    #: Defined name → what it refers to.
+    names: dict[str, str]
+    #: Excel table display name → its part (``xl/tables/table1.xml``).
+    tables: dict[str, str] = field(default_factory=dict)
 
 
 def compiled(path: str | Path) -> Compiled:
@@ -94,42 +94,27 @@ def compiled(path: str | Path) -> Compiled:
 @lru_cache(maxsize=16)
 def _compile(path: Path, size: int, mtime_ns: int) -> Compiled:
     del size, mtime_ns  # the cache key: a rebuilt template is compiled again
-    from kostra_functions import safety
-
-    safety.check_xlsx(path)  # a template folder may be given on the command line (--maler-mappe)
-    with zipfile.ZipFile(path) as zf:
-        entries = [(info.filename, zf.read(info)) for info in zf.infolist()]
-    parts = dict(entries)
-    workbook = parts["xl/workbook.xml"].decode("utf-8")
-    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    targets = {rid: target for target, rid in _REL_RE.findall(rels)}
-    targets.update({rid: target for rid, target in _REL_ID_FIRST_RE.findall(rels)})
-    sheets = {_unescape(name): _part(targets[rid]) for name, rid in _SHEET_RE.findall(workbook)}
-    names = {_unescape(name): _unescape(ref) for name, ref in _NAME_RE.findall(workbook)}
+    pkg = Package.read(path)  # the shared guard: a template folder may be given (--maler-mappe)
+    workbook = pkg.workbook_part
+    sheets = {s.name: s.part for s in pkg.sheets()}
+    names = {unescape(n): unescape(ref) for n, ref in _NAME_RE.findall(pkg.data[workbook].decode("utf-8"))}
     tables = {}
-    for name, data in entries:
-        if name.startswith("xl/tables/") and name.endswith(".xml"):
-            found = re.search(r'\bdisplayName="([^"]*)"', data.decode("utf-8"))
-            if found:
-                tables[_unescape(found.group(1))] = name
-    styles_xml, styles = _with_formats(parts["xl/styles.xml"].decode("utf-8"))
-    entries = [(n, styles_xml.encode("utf-8") if n == "xl/styles.xml" else d) for n, d in entries]
-    return Compiled(path, tuple(entries), sheets, names, tables, styles)
-
-
-def _part(target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    for part in sheets.values():
+        for _, rtype, target, _ in pkg.relationships(part):
+            found = re.search(r'\bdisplayName="([^"]*)"', pkg.data.get(target, b"").decode("utf-8"))
+            if rtype.endswith("/table") and found:
+                tables[unescape(found.group(1))] = target
+    styles_part = pkg.part_with_type(workbook, "/styles")
+    if styles_part is None or styles_part not in pkg.data:
+        raise TemplateError(f"{path}: malen mangler cellestiler; bygg den på nytt med «kostra maler bygg».")
+    styles_xml, styles = _with_formats(pkg.data[styles_part].decode("utf-8"))
+    return Compiled(pkg, styles_part, styles_xml.encode("utf-8"), styles, sheets, names, tables)
 
 
 def _with_formats(styles: str) -> tuple[str, dict[str, int]]:
     """``styles`` with a plain cell format for each of :data:`FORMATS` appended (existing style
     indices are unchanged), and the index of each."""
-    custom = {_unescape(code): int(num) for num, code in
+    custom = {unescape(code): int(num) for num, code in
               re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"\s*/>', styles)}
     ids: dict[str, int] = {}
     added = []
@@ -141,8 +126,7 @@ def _with_formats(styles: str) -> tuple[str, dict[str, int]]:
             ids[code] = custom[code]
         else:
             ids[code] = custom[code] = next_id
-            quoted = escape(code, {'"': "&quot;"})
-            added.append(f'<numFmt numFmtId="{next_id}" formatCode="{quoted}" />')
+            added.append(f'<numFmt numFmtId="{next_id}" formatCode="{escape_attr(code)}" />')
             next_id += 1
     if added:
         styles = re.sub(r'<numFmts count="0"\s*/>', "", styles, count=1)
@@ -174,40 +158,37 @@ def _with_formats(styles: str) -> tuple[str, dict[str, int]]:
 # Cells
 
 
-def _text(value: str, where: str) -> str:
-    if _ILLEGAL_XML.search(value):
-        shown = _ILLEGAL_XML.sub("?", value)[:60]
-        raise TemplateError(f"{where}: teksten «{shown}» inneholder kontrolltegn som ikke kan stå i en "
-                            "arbeidsbok; rett teksten i eksporten.")
-    return escape(value)
-
-
-def _string_cell(ref: str, style: str, value: str, where: str) -> str:
-    space = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value, where)}</t></is></c>'
-
-
-def cell_xml(ref: str, value: Any, style: int | None, where: str) -> str:
-    """One ``<c>`` element for ``value`` (text stays text; a TypedFormula is a formula)."""
-    s = f' s="{style}"' if style else ""
-    if value is None:
-        return f'<c r="{ref}"{s} />' if s else ""
-    if isinstance(value, (TypedFormula, _Formula)):
-        formula = str(value)[1:] if str(value).startswith("=") else str(value)
-        return f'<c r="{ref}"{s}><f>{_text(formula, where)}</f><v /></c>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise TemplateError(f"{where}: «{value}» er ikke et tall.")
-        return f'<c r="{ref}"{s} t="n"><v>{value!r}</v></c>'
-    if isinstance(value, (date, datetime)):
-        return f'<c r="{ref}"{s} t="n"><v>{to_excel(value)!r}</v></c>'
-    return _string_cell(ref, s, str(value), where)
-
-
 class _Formula(str):
     """A formula the template itself writes (a formula column, a guard)."""
+
+
+def _checked(text: str, where: str) -> str:
+    """``text`` escaped for XML; a control character (a damaged export) is refused, naming where."""
+    if ILLEGAL_XML.search(text):
+        shown = ILLEGAL_XML.sub("?", text)[:60]
+        raise TemplateError(f"{where}: teksten «{shown}» inneholder kontrolltegn som ikke kan stå i en "
+                            "arbeidsbok; rett teksten i eksporten.")
+    return escape_text(text)
+
+
+def cell_content(value: Any, where: str) -> tuple[str | None, str]:
+    """``(t attribute, inner XML)`` of a cell holding ``value``: text stays text (also text that
+    starts with ``=``), a TypedFormula is a formula, ``None`` is an empty cell."""
+    if value is None:
+        return None, ""
+    if isinstance(value, (TypedFormula, _Formula)):
+        return None, f"<f>{_checked(str(value).removeprefix('='), where)}</f><v />"
+    if isinstance(value, bool):
+        return "b", f"<v>{int(value)}</v>"
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise TemplateError(f"{where}: «{value}» er ikke et tall.")
+        return "n", f"<v>{number_text(value)}</v>"
+    if isinstance(value, (date, datetime)):
+        return "n", f"<v>{number_text(to_excel(value))}</v>"
+    text = str(value)
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return "inlineStr", f"<is><t{space}>{_checked(text, where)}</t></is>"
 
 
 def typed_value(value: Any, col: Column, table: Table, row: int) -> Any:
@@ -242,56 +223,48 @@ def typed_value(value: Any, col: Column, table: Table, row: int) -> Any:
 # Sheets
 
 
-class _Sheet:
-    """A worksheet part's rows, to change cells in and write back."""
+class _Patch:
+    """The cells a fill writes into one worksheet part (each cell once)."""
 
-    def __init__(self, xml: str) -> None:
-        self.xml = xml
-        match = _SHEET_DATA_RE.search(xml)
-        if match is None:
-            raise TemplateError("Et ark i malen mangler celledata; bygg malen på nytt med "
-                                "«kostra maler bygg».")
-        self.span = match.span()
-        self.rows: dict[int, tuple[str, dict[int, str]]] = {}
-        for row in _ROW_RE.finditer(match.group(1) or ""):
-            attrs, body = row.group(1), row.group(2) or ""
-            number = int(_ROW_NUMBER_RE.search(attrs).group(1))  # type: ignore[union-attr]
-            cells: dict[int, str] = {}
-            for cell in _CELL_RE.finditer(body):
-                ref = _CELL_REF_RE.search(cell.group(1))
-                if ref is not None:
-                    cells[column_index_from_string(ref.group(1))] = cell.group(0)
-            self.rows[number] = (attrs, cells)
+    def __init__(self, pkg: Package, part: str) -> None:
+        self.sheet = SheetXml(pkg.data[part], f"{pkg.path.name}:{part}")
+        self.written: set[tuple[int, int]] = set()
+        self.extent = (1, 1)
 
     def style_of(self, row: int, col: int) -> int | None:
-        cell = self.rows.get(row, ("", {}))[1].get(col)
-        found = _STYLE_RE.search(cell.split(">", 1)[0]) if cell else None
-        return int(found.group(1)) if found else None
+        cell = self.sheet.cells.get((row, col))
+        style = cell.attr("s") if cell is not None else ""
+        return int(style) if style.isdigit() else None
 
-    def put(self, row: int, col: int, xml: str) -> None:
-        cells = self.rows.setdefault(row, (f' r="{row}"', {}))[1]
-        if xml:
-            cells[col] = xml
+    def has_value(self, row: int, col: int) -> bool:
+        return (row, col) in self.written or not self.sheet.is_blank(row, col)
+
+    def put(self, row: int, col: int, value: Any, style: int | None, where: str) -> None:
+        """Write ``value`` into the cell with ``style`` (``None``: no style)."""
+        if (row, col) in self.written:
+            raise AssertionError(f"{where}: written twice")
+        self.written.add((row, col))
+        kind, inner = cell_content(value, where)
+        attrs = [("r", make_ref(row, col))]
+        if style:
+            attrs.append(("s", str(style)))
+        if kind and kind != "n":
+            attrs.append(("t", kind))
+        existing = self.sheet.cells.get((row, col))
+        if not inner and not style:
+            if existing is not None:
+                self.sheet.replace_cell(existing, self.sheet.cell_xml(row, col, attrs, ""))
+            return
+        xml = self.sheet.cell_xml(row, col, attrs, inner)
+        if existing is not None:
+            self.sheet.replace_cell(existing, xml)
         else:
-            cells.pop(col, None)
+            self.sheet.add_cell(row, col, xml)
+        self.extent = (max(self.extent[0], row), max(self.extent[1], col))
 
-    def render(self, header: str | None) -> str:
-        body = []
-        last_row, last_col = 1, 1
-        for number in sorted(self.rows):
-            attrs, cells = self.rows[number]
-            if cells:
-                last_row, last_col = max(last_row, number), max(last_col, max(cells))
-                body.append(f"<row{attrs}>" + "".join(cells[c] for c in sorted(cells)) + "</row>")
-            elif "customHeight" in attrs or "hidden" in attrs:
-                body.append(f"<row{attrs} />")
-        start, end = self.span
-        xml = self.xml[:start] + "<sheetData>" + "".join(body) + "</sheetData>" + self.xml[end:]
-        dimension = f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}" />'
-        xml = _DIMENSION_RE.sub(dimension, xml, count=1)
-        if header is not None:
-            xml = _ODD_HEADER_RE.sub(lambda _: f"<oddHeader>{header}</oddHeader>", xml, count=1)
-        return xml
+    def to_bytes(self) -> bytes:
+        self.sheet.set_dimension(Area(1, 1, *self.extent))
+        return self.sheet.to_bytes()
 
 
 def header_xml(district: Any, year: Any, period: Any) -> str:
@@ -300,29 +273,22 @@ def header_xml(district: Any, year: Any, period: Any) -> str:
     when = [str(year)] if year is not None else []
     if period is not None:
         when.append(f"periode {period}")
-    return escape(f"&L{name} – &A&R{', '.join(when) or '&D'}")
+    return escape_text(f"&L{name} – &A&R{', '.join(when) or '&D'}")
 
 
-def _target(compiled_: Compiled, name: str) -> tuple[str, int, int]:
-    ref = compiled_.names.get(name)
-    match = re.fullmatch(r"'?((?:[^']|'')+?)'?!\$?([A-Z]+)\$?(\d+)", ref or "")
-    if match is None:
-        raise TemplateError(f"Navnet «{name}» peker ikke på én celle.")
-    sheet = match.group(1).replace("''", "'")
-    return sheet, int(match.group(3)), column_index_from_string(match.group(2))
+def _with_header(part: bytes, header: str) -> bytes:
+    text = part.decode("utf-8")
+    return _ODD_HEADER_RE.sub(lambda _: f"<oddHeader>{header}</oddHeader>", text, count=1).encode("utf-8")
 
 
-def _table_names(table: Table, rows: int) -> dict[str, str]:
-    """The names over ``table``'s columns (and the whole table) for ``rows`` data rows."""
-    last = 1 + max(rows, table.rows, 1)
-    sheet = table.sheet.replace("'", "''")
-    names = {}
-    for i, col in enumerate(table.columns, 1):
-        letter = get_column_letter(i)
-        names[col.name] = f"'{sheet}'!${letter}$2:${letter}${last}"
-    if table.whole_name:
-        names[table.whole_name] = f"'{sheet}'!$A$1:${get_column_letter(len(table.columns))}${last}"
-    return names
+def _target(comp: Compiled, name: str) -> tuple[str, int, int]:
+    """(sheet, row, column) of the cell a setting's name points at."""
+    sheet, _, cell = comp.names.get(name, "").rpartition("!")
+    try:
+        row, col = parse_ref(cell)
+    except ValueError:
+        raise TemplateError(f"Navnet «{name}» peker ikke på én celle.") from None
+    return unquote_sheet(sheet), row, col
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,15 +298,14 @@ def _table_names(table: Table, rows: int) -> dict[str, str]:
 def fill_template(template: Template, template_file: str | Path, fill: Fill, out: str | Path) -> Path:
     """Write ``fill`` into a copy of the built template at ``out`` (formulas not yet calculated)."""
     comp = compiled(template_file)
-    parts = dict(comp.entries)
-    sheets: dict[str, _Sheet] = {}
+    patches: dict[str, _Patch] = {}
 
-    def sheet(name: str) -> _Sheet:
+    def sheet(name: str) -> _Patch:
         if name not in comp.sheets:
             raise TemplateError(f"{template.name}: malen mangler arket «{name}»; bygg den på nytt.")
-        if name not in sheets:
-            sheets[name] = _Sheet(parts[comp.sheets[name]].decode("utf-8"))
-        return sheets[name]
+        if name not in patches:
+            patches[name] = _Patch(comp.package, comp.sheets[name])
+        return patches[name]
 
     known_settings = {s.name for s in template.settings}
     for name, value in fill.settings.items():
@@ -348,8 +313,7 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
             raise TemplateError(f"{template.name}: ukjent innstilling «{name}».")
         sheet_name, row, col = _target(comp, name)
         ws = sheet(sheet_name)
-        ref = f"{get_column_letter(col)}{row}"
-        ws.put(row, col, cell_xml(ref, value, ws.style_of(row, col), f"«{sheet_name}» {ref}"))
+        ws.put(row, col, value, ws.style_of(row, col), f"«{sheet_name}» {make_ref(row, col)}")
 
     names: dict[str, str] = {}
     table_refs: dict[str, str] = {}
@@ -367,62 +331,54 @@ def fill_template(template: Template, template_file: str | Path, fill: Fill, out
                     value: Any = _Formula(col.formula.format(r=r))
                 else:
                     value = typed_value(record.get(col.name), col, table, r)
-                ref = f"{get_column_letter(c)}{r}"
                 where = f"«{table.sheet}» rad {r}, kolonne «{col.header}»"
-                ws.put(r, c, cell_xml(ref, value, comp.styles[FORMATS[col.kind]], where))
+                ws.put(r, c, value, comp.styles[FORMATS[col.kind]], where)
         if table.rows:
             covered = max(len(rows), table.rows)
-            _fixed_rows(ws, table, covered, names, table_refs)
-        names.update(_table_names(table, len(rows)))
+            _fixed_rows(ws, table, covered, names)
+            if table.excel_table:
+                table_refs[table.excel_table] = table_range(table, covered)
+        names.update(table_names(table, len(rows)))
 
     header = None
     if "Bydel" in fill.settings:
         header = header_xml(fill.settings["Bydel"], fill.settings.get("Aar"), fill.settings.get("Periode"))
+    data = comp.package.data
+    replaced = {comp.styles_part: comp.styles_xml}
     for name, part in comp.sheets.items():
-        if name in sheets:
-            parts[part] = sheets[name].render(header).encode("utf-8")
-        elif header is not None:
-            xml = parts[part].decode("utf-8")
-            xml = _ODD_HEADER_RE.sub(lambda _: f"<oddHeader>{header}</oddHeader>", xml, count=1)
-            parts[part] = xml.encode("utf-8")
+        xml = patches[name].to_bytes() if name in patches else data[part]
+        if header is not None:
+            xml = _with_header(xml, header)
+        if xml is not data[part]:
+            replaced[part] = xml
     if names:
-        workbook = _with_names(parts["xl/workbook.xml"].decode("utf-8"), names)
-        parts["xl/workbook.xml"] = workbook.encode("utf-8")
+        workbook = comp.package.workbook_part
+        replaced[workbook] = _with_names(data[workbook].decode("utf-8"), names).encode("utf-8")
     for display, ref in table_refs.items():
         part = comp.tables.get(display)
         if part is not None:
-            xml = parts[part].decode("utf-8")
+            xml = data[part].decode("utf-8")
             xml = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', rf"\g<1>{ref}\g<2>", xml, count=1)
             xml = re.sub(r'(<autoFilter\b[^>]*?\bref=")[^"]*(")', rf"\g<1>{ref}\g<2>", xml, count=1)
-            parts[part] = xml.encode("utf-8")
+            replaced[part] = xml.encode("utf-8")
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_parts(target, [(name, parts[name]) for name, _ in comp.entries])
+    comp.package.write(target, replaced=replaced)  # atomic: a reader never sees half a workbook
     return target
 
 
-def _fixed_rows(ws: _Sheet, table: Table, covered: int, names: dict[str, str],
-                table_refs: dict[str, str]) -> None:
-    """Formula columns in every covered row, the Excel table over them, and the guard counting
-    entries below them (as the built template has them for its own covered rows)."""
+def _fixed_rows(ws: _Patch, table: Table, covered: int, names: dict[str, str]) -> None:
+    """Formula columns in every covered row and the guard counting entries below them, as the built
+    template has them for its own covered rows (:func:`~kostra_functions.engine.templates.table_guard`)."""
     for c, col in enumerate(table.columns, 1):
         if col.formula is not None:
             for r in range(2, covered + 2):
-                if c not in ws.rows.get(r, ("", {}))[1]:
-                    ref = f"{get_column_letter(c)}{r}"
-                    ws.put(r, c, cell_xml(ref, _Formula(col.formula.format(r=r)), None, ref))
-    if table.excel_table:
-        table_refs[table.excel_table] = f"A1:{get_column_letter(len(table.columns))}{covered + 1}"
-    if table.guard_name:
-        note_col = len(table.columns) + 2
-        letter = get_column_letter(note_col)
-        end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
-        below = covered + 2
-        text = f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):"
-        ws.put(3, note_col, cell_xml(f"{letter}3", text, ws.style_of(3, note_col), f"{letter}3"))
-        guard = _Formula(f"=COUNTA(A{below}:{end}{below + 20000})")
-        ws.put(4, note_col, cell_xml(f"{letter}4", guard, ws.style_of(4, note_col), f"{letter}4"))
-        names[table.guard_name] = f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!${letter}$4"
+                if not ws.has_value(r, c):
+                    ws.put(r, c, _Formula(col.formula.format(r=r)), None, make_ref(r, c))
+    guard = table_guard(table, covered)
+    if guard is not None:
+        for row, value in ((3, guard.text), (4, _Formula(guard.formula))):
+            ws.put(row, guard.column, value, ws.style_of(row, guard.column), make_ref(row, guard.column))
+        names[guard.name] = guard.ref
 
 
 def _with_names(workbook: str, names: dict[str, str]) -> str:
@@ -430,15 +386,16 @@ def _with_names(workbook: str, names: dict[str, str]) -> str:
     left = dict(names)
 
     def replace(match: re.Match[str]) -> str:
-        name = _unescape(match.group(1))
+        name = unescape(match.group(1))
         if name not in left:
             return match.group(0)
-        ref = escape(left.pop(name))
+        ref = escape_text(left.pop(name))
         return f'<definedName name="{match.group(1)}">{ref}</definedName>'
 
     workbook = _NAME_RE.sub(replace, workbook)
     if left:
-        added = "".join(f'<definedName name="{escape(n)}">{escape(r)}</definedName>' for n, r in left.items())
+        added = "".join(f'<definedName name="{escape_attr(n)}">{escape_text(r)}</definedName>'
+                        for n, r in left.items())
         if "</definedNames>" in workbook:
             workbook = workbook.replace("</definedNames>", added + "</definedNames>", 1)
         else:

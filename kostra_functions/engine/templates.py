@@ -414,14 +414,41 @@ def _write_fixed_rows(ws: Worksheet, table: Table, covered: int) -> None:
                     ws.cell(r, c, col.formula.format(r=r))
     if table.excel_table:
         _excel_table(ws, table, covered)
-    if table.guard_name:
-        note_col = len(table.columns) + 2
-        end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
-        below = covered + 2
-        ws.cell(3, note_col, f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):")
-        ws.cell(4, note_col, f"=COUNTA(A{below}:{end}{below + 20000})").font = Font(bold=True)
-        define_name(ws.parent, table.guard_name, f"'{table.sheet.replace(chr(39), chr(39) * 2)}'!$"
-                f"{get_column_letter(note_col)}$4")
+    guard = table_guard(table, covered)
+    if guard is not None:
+        ws.cell(3, guard.column, guard.text)
+        ws.cell(4, guard.column, guard.formula).font = Font(bold=True)
+        define_name(ws.parent, guard.name, guard.ref)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The cells beside an input table that count entries below its covered rows (which no formula
+    reads): a note in row 3 and the count in row 4 of column ``column``, named ``name``."""
+
+    column: int
+    text: str
+    formula: str
+    name: str
+    ref: str
+
+
+def table_guard(table: Table, covered: int) -> Guard | None:
+    """The guard of ``table`` when ``covered`` rows are covered; ``None`` when it has none."""
+    if not table.guard_name:
+        return None
+    column = len(table.columns) + 2
+    end = get_column_letter(len(table.columns) - sum(c.formula is not None for c in table.columns))
+    below = covered + 2
+    sheet = table.sheet.replace("'", "''")
+    return Guard(column, f"Utfylte celler under rad {covered + 1} (blir ikke tatt med; skal være 0):",
+                 f"=COUNTA(A{below}:{end}{below + 20000})", table.guard_name,
+                 f"'{sheet}'!${get_column_letter(column)}$4")
+
+
+def table_range(table: Table, covered: int) -> str:
+    """The Excel table's range over the header and ``covered`` rows (``A1:G61``)."""
+    return f"A1:{get_column_letter(len(table.columns))}{covered + 1}"
 
 
 def _excel_table(ws: Worksheet, table: Table, covered: int) -> None:
@@ -429,7 +456,7 @@ def _excel_table(ws: Worksheet, table: Table, covered: int) -> None:
     from openpyxl.worksheet.table import Table as ListObject
     from openpyxl.worksheet.table import TableStyleInfo
 
-    ref = f"A1:{get_column_letter(len(table.columns))}{covered + 1}"
+    ref = table_range(table, covered)
     name = table.excel_table or ""
     if name in ws.tables:
         existing = ws.tables[name]
@@ -451,11 +478,18 @@ def define_name(wb: openpyxl.Workbook, name: str, ref: str) -> None:
 
 def define_table_names(wb: openpyxl.Workbook, table: Table, rows: int) -> None:
     """Define a name per column of ``table`` (and its whole-table name) over ``rows`` data rows."""
+    for name, ref in table_names(table, rows).items():
+        define_name(wb, name, ref)
+
+
+def table_names(table: Table, rows: int) -> dict[str, str]:
+    """The names over ``table``'s columns (and its whole-table name) for ``rows`` data rows."""
     last = 1 + max(rows, table.rows, 1)
     sheet = table.sheet.replace("'", "''")
+    names = {}
     for i, col in enumerate(table.columns, 1):
         letter = get_column_letter(i)
-        define_name(wb, col.name, f"'{sheet}'!${letter}$2:${letter}${last}")
+        names[col.name] = f"'{sheet}'!${letter}$2:${letter}${last}"
     if table.whole_name:
-        end = get_column_letter(len(table.columns))
-        define_name(wb, table.whole_name, f"'{sheet}'!$A$1:${end}${last}")
+        names[table.whole_name] = f"'{sheet}'!$A$1:${get_column_letter(len(table.columns))}${last}"
+    return names

@@ -12,7 +12,7 @@ import schedula as sh
 from formulas.tokens.operand import XlError
 
 from kostra_functions.cells import ExcelError
-from kostra_functions.engine.package import escape_text
+from kostra_functions.engine.package import escape_text, number_text
 
 
 def plain_value(value: Any) -> Any:
@@ -35,15 +35,6 @@ def plain_value(value: Any) -> Any:
             return ExcelError("#NUM!")
         return f
     return ExcelError("#VALUE!")
-
-
-def number_text(x: float) -> str:
-    """How a number is written in ``<v>``: integers without ``.0``, others round-trip exactly."""
-    if x == 0:
-        return "0"
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return repr(float(x)).replace("e", "E")
 
 
 def encode_value(value: Any) -> tuple[str | None, str | None]:
