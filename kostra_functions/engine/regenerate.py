@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -320,15 +321,15 @@ def run_job(job: Job) -> JobResult:
 
 
 def run_district(jobs: Sequence[Job]) -> list[JobResult]:
-    """Run one district's jobs in one worker, the prognosis workbook first.
+    """Run one district's jobs in one worker, in their order (:func:`regenerate` puts the prognosis
+    workbook first).
 
     The district's exports are read and mapped once for all its workbooks (:func:`load_district`),
     and the reports that take the controller's inputs from the prognosis workbook
     (:func:`~kostra_functions.engine.carryover.carry_from_prognosis`) find this run's prognosis
     workbook already written, whatever the number of workers.
     """
-    ordered = sorted(jobs, key=lambda j: j.template != PROGNOSIS_TEMPLATE)
-    return [run_job(job) for job in ordered]
+    return [run_job(job) for job in jobs]
 
 
 def _by_district(job_list: Sequence[Job]) -> bool:
@@ -421,11 +422,13 @@ def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None 
     out = Path(out_dir)
     tdir = Path(templates_dir) if templates_dir else None
     job_list = []
+    # The prognosis workbook first: the reports take the controller's inputs from it.
+    run_order = sorted(names, key=lambda name: name != PROGNOSIS_TEMPLATE)
     for d in districts:
         p = period if period is not None else load_district(d).last_period()
         if not 1 <= p <= 13:
             raise WorkbookError(f"{d.name}: perioden må være 1–13 (fikk {p}).")
-        job_list.extend(Job(d, name, p, out, tdir, motor) for name in names)
+        job_list.extend(Job(d, name, p, out, tdir, motor) for name in run_order)
     results: list[JobResult] = []
     if jobs <= 1 or len(job_list) == 1:
         iterator: Iterable[Any] = map(run_job, job_list)
@@ -437,5 +440,5 @@ def regenerate(data_dir: str | Path, out_dir: str | Path, *, period: int | None 
         if progress:
             done = progress(done, len(job_list))
         results.extend(done)
-    order = {(j.district.name, j.template): i for i, j in enumerate(job_list)}
+    order = {(d.name, name): i for i, (d, name) in enumerate(product(districts, names))}  # as asked
     return sorted(results, key=lambda r: order.get((r.district, r.template), 0))
