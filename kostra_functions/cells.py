@@ -157,6 +157,8 @@ def parse_amount_text(text: str, arg: str = "beløp") -> float:
         raise bad("det er ingen sifre")
     if not re.fullmatch(r"[0-9.,eE+-]+", s):
         raise bad("teksten inneholder tegn som ikke hører til et beløp")
+    if not any(ch.isdigit() for ch in s):  # «.», «,» or «-,-» alone is no amount, not 0
+        raise bad("det er ingen sifre")
     if spaced != s:
         # spaces (or ') only as thousands separators: "12 34,50" or "1 2 3" are two or three numbers
         # in one cell, not 1234,50 or 123
