@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from kostra_functions.ledger.problems import Source, source_error
 from kostra_functions.tables.headers import Column, column_letter, normalise_header, show
 
 #: The two kinds of ledger: accounts and adjusted budget.
@@ -155,3 +156,15 @@ def header_score(cells: Sequence[Any]) -> int:
     amount = {a for levels in AMOUNT_ALIASES.values() for level in levels for a in level}
     return score + (1 if norm & amount else 0)
 
+
+def checked_header(cells: Sequence[Any], kind: str | None, source: Source, *, row: int,
+                   place: str) -> tuple[dict[str, Column], str | None]:
+    """The canonical columns of a header row and the kind its amount column implies; a header with a
+    duplicate or a missing column is refused, naming the row and the columns found in ``place``
+    («filen», «arket», «området»)."""
+    columns, problems, implied = match_header(cells, kind)
+    problems += missing_text(columns, cells, kind)
+    if problems:
+        raise source_error(source, f"overskriftsraden (rad {row}): " + "; ".join(problems)
+                           + f". Kolonnene i {place} er: {header_found_text(cells)}.")
+    return columns, implied

@@ -18,13 +18,7 @@ import pandas as pd
 
 from kostra_functions.errors import LedgerFormatError
 from kostra_functions.ledger.amounts import NUMBER_TEXT, needs_text_amounts
-from kostra_functions.ledger.columns import (
-    HEADER_SEARCH_ROWS,
-    header_found_text,
-    header_score,
-    match_header,
-    missing_text,
-)
+from kostra_functions.ledger.columns import HEADER_SEARCH_ROWS, checked_header, header_score
 from kostra_functions.ledger.frame import build_frame, object_array
 from kostra_functions.ledger.problems import Source, Widths, source_error
 from kostra_functions.tables.headers import show
@@ -67,11 +61,7 @@ def read_csv_ledger(path: Path, source: Source, *, kind: str | None, year: int |
     sep = best[1]
     header_cells = split_line(lines[header_index], sep)
     header_row = header_index + 1
-    columns, problems, implied = match_header(header_cells, kind)
-    problems += missing_text(columns, header_cells, kind)
-    if problems:
-        raise source_error(source, f"overskriftsraden (rad {header_row}): " + "; ".join(problems)
-                           + f". Kolonnene i filen er: {header_found_text(header_cells)}.")
+    columns, implied = checked_header(header_cells, kind, source, row=header_row, place="filen")
     assert implied is not None
     used = sorted(columns.values(), key=lambda c: c.index)
     decimal = "." if sep == "," else ","

@@ -18,7 +18,7 @@ import pandas as pd
 from kostra_functions.errors import InvalidArgumentError
 from kostra_functions.ledger.amounts import amount_problems, parse_amounts
 from kostra_functions.ledger.codes import factorize, normalise_code, normalise_period
-from kostra_functions.ledger.columns import KINDS, LABEL, Kind, header_found_text, match_header, missing_text
+from kostra_functions.ledger.columns import KINDS, LABEL, Kind, checked_header
 from kostra_functions.ledger.problems import Problems, Source, Widths, code_widths, source_error
 from kostra_functions.rulesets import RuleSet
 from kostra_functions.tables.headers import Column
@@ -208,11 +208,7 @@ def ledger_from_frame(
     if not isinstance(df, pd.DataFrame):
         raise InvalidArgumentError(f"{source}: forventet en tabell (DataFrame), fikk {type(df).__name__}.")
     cells = ["" if c is None or (isinstance(c, float) and math.isnan(c)) else c for c in df.columns]
-    columns, problems, _ = match_header(cells, kind)
-    problems += missing_text(columns, cells, kind)
-    if problems:
-        raise source_error(src, "overskriftsraden (rad 1): " + "; ".join(problems)
-                           + f". Kolonnene i området er: {header_found_text(cells)}.")
+    columns, _ = checked_header(cells, kind, src, row=1, place="området")
     if len(df) == 0:
         raise source_error(src, "området har en overskriftsrad, men ingen rader med data.")
     values: dict[str, Any] = {}

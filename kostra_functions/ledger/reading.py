@@ -18,10 +18,9 @@ from kostra_functions.ledger.columns import (
     HEADER_SEARCH_ROWS,
     KINDS,
     Kind,
+    checked_header,
     header_found_text,
     header_score,
-    match_header,
-    missing_text,
 )
 from kostra_functions.ledger.csv_file import read_csv_ledger
 from kostra_functions.ledger.frame import build_frame, object_array
@@ -132,11 +131,7 @@ def _read_sheet(ws: Any, source: Source, *, kind: str | None, year: int | None, 
                                          f"Periode og Beløp blant de første {HEADER_SEARCH_ROWS} radene. "
                                          f"Første rad er: {header_found_text(first_text)}.")
     cells = ["" if c is None else c for c in header_cells]
-    columns, problems, implied = match_header(cells, kind)
-    problems += missing_text(columns, cells, kind)
-    if problems:
-        raise source_error(sheet_source, f"overskriftsraden (rad {header_row}): " + "; ".join(problems)
-                           + f". Kolonnene i arket er: {header_found_text(cells)}.")
+    columns, implied = checked_header(cells, kind, sheet_source, row=header_row, place="arket")
     assert implied is not None
     used = list(columns.values())
     data: dict[str, list[Any]] = {c.name: [] for c in used}
